@@ -1,0 +1,10 @@
+"""The live workshop dashboard (``reformsim dashboard``): a Solara app on Mesa's SolaraViz.
+
+* ``levers``     -- the sliders and switches: label, explanation, seed source, range, scenario key
+* ``runs``       -- ``DashboardModel``: your scenario and a comparison on the same seed
+* ``components`` -- charts, network, one municipality's units, side-by-side summary, export
+* ``app``        -- the page (``page``), served by ``server.serve``
+* ``server``     -- serving it with no internet (every front-end file from the app itself)
+
+Importing this package does not import Solara; ``app`` and ``components`` do.
+"""

@@ -1,0 +1,212 @@
+"""The model behind the dashboard: two runs of ``ReformModel`` on the same seed, side by side.
+
+Mesa's SolaraViz builds its model from keyword arguments (and rebuilds it on *Reset* with the
+values on the page), so :class:`DashboardModel` takes the preset, the comparison preset, the seed
+and one keyword per lever (``sim.dashboard.levers``), turns the levers into scenario overrides and
+builds two ``ReformModel`` runs at workshop scale: *yours* (the preset with your lever settings)
+and the *comparison* (another preset, unchanged). Both use the same seed, so a difference between
+them is the policy's and not chance.
+
+It never raises on bad input: a value that is out of range, of the wrong type or refused by the
+scenario schema is *refused* -- the preset's value is kept and the reason is listed in
+``problems`` for the page to show. An error inside a model step stops the run (``running`` is
+False, so Play and Step are disabled) and is shown the same way; the page stays usable.
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any
+
+import mesa
+import pandas as pd
+
+from sim.dashboard.levers import LEVERS_BY_PARAM, check_value
+
+DEFAULT_PRESET = "baseline"
+DEFAULT_COMPARE = "baseline"
+DEFAULT_SEED = 7
+MAX_SEED = 2**31 - 1
+SCALE = "workshop"
+
+
+def presets() -> list[tuple[str, str]]:
+    """The built-in scenarios (name, one-line description)."""
+    from sim.scenario import list_scenarios  # noqa: PLC0415
+
+    return list(list_scenarios())
+
+
+def preset_names() -> list[str]:
+    return [name for name, _ in presets()]
+
+
+def load_preset(name: str) -> Any:
+    from sim.scenario import load_scenario  # noqa: PLC0415
+
+    return load_scenario(name)
+
+
+def apply_overrides(scenario: Any, overrides: dict[str, Any]) -> Any:
+    """``scenario`` with dotted-key overrides, validated (raises ValueError when refused)."""
+    if not overrides:
+        return scenario
+    import sim.scenario as sc  # noqa: PLC0415
+
+    if hasattr(sc, "with_overrides"):
+        return sc.with_overrides(scenario, overrides, origin="dashboard")
+    return scenario.with_overrides(overrides)
+
+
+def parse_seed(value: Any) -> tuple[int | None, str | None]:
+    """(seed, None) for a whole number 0..2**31-1, else (None, plain-language refusal)."""
+    text = str(value).strip() if value is not None else ""
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        seed = int(text) if not isinstance(value, int) else int(value)
+    except (TypeError, ValueError):
+        return None, f"The seed must be a whole number from 0 to {MAX_SEED}; found {value!r}"
+    if not 0 <= seed <= MAX_SEED:
+        return None, f"The seed must be a whole number from 0 to {MAX_SEED}; found {value!r}"
+    return seed, None
+
+
+class DashboardModel(mesa.Model):
+    """Your scenario and a comparison scenario, stepped together one month at a time."""
+
+    def __init__(self, preset: str = DEFAULT_PRESET, compare_with: str = DEFAULT_COMPARE,
+                 seed: Any = DEFAULT_SEED, scale: str = SCALE, scenario: Any = None,
+                 **levers: Any) -> None:
+        # ``scenario`` is what Mesa's Reset passes for its own (empty) Scenario: not ours, ignored.
+        self.problems: list[str] = []
+        names = preset_names()
+        if preset not in names:
+            self.problems.append(f"Unknown preset {preset!r}; using {DEFAULT_PRESET!r}. "
+                                 f"Presets: {', '.join(names)}")
+            preset = DEFAULT_PRESET
+        if compare_with not in names:
+            self.problems.append(f"Unknown comparison preset {compare_with!r}; using "
+                                 f"{DEFAULT_COMPARE!r}")
+            compare_with = DEFAULT_COMPARE
+        seed_value, why = parse_seed(seed)
+        if why:
+            self.problems.append(why + f"; using {DEFAULT_SEED}")
+            seed_value = DEFAULT_SEED
+        super().__init__(rng=seed_value)
+        self.preset = preset
+        self.compare_with = compare_with
+        self.seed_value = seed_value
+        self.scale = scale
+
+        base = load_preset(preset)
+        self.overrides = self._overrides(base, levers)
+        try:
+            mine = apply_overrides(base, self.overrides)
+        except Exception as err:  # noqa: BLE001 - refused on the page, never a crash
+            self.problems.append(f"These lever settings were refused: {err}. "
+                                 "Running the preset unchanged.")
+            self.overrides = {}
+            mine = base
+        self.scenario_mine = mine
+        self.scenario_other = load_preset(compare_with)
+        self.mine = self._build(mine)
+        self.other = self._build(self.scenario_other)
+        years = int(getattr(mine, "years", 10) or 10)
+        self.horizon = 12 * years
+        self.running = self.mine is not None and self.other is not None
+        self._frames: dict[tuple[str, int], pd.DataFrame] = {}
+        self.view_cache: dict[str, Any] = {}   # per-run figures reused by the page
+
+    # ------------------------------------------------------------------ building
+    def _overrides(self, base: Any, levers: dict[str, Any]) -> dict[str, Any]:
+        from sim.dashboard.levers import get_value  # noqa: PLC0415
+
+        out: dict[str, Any] = {}
+        for name, value in levers.items():
+            lever = LEVERS_BY_PARAM.get(name)
+            if lever is None:
+                self.problems.append(f"Unknown lever {name!r} ignored")
+                continue
+            why = check_value(lever, value)
+            if why:
+                self.problems.append(why + "; kept the preset's value")
+                continue
+            new = bool(value) if lever.kind == "switch" else float(value)
+            try:
+                old = get_value(base, lever.key)
+            except (AttributeError, KeyError):
+                self.problems.append(f"'{lever.label}' is not in this model version; ignored")
+                continue
+            if lever.kind == "slider" and isinstance(old, int) and not isinstance(old, bool):
+                new = int(round(new))
+            if new != old:
+                out[lever.key] = new
+        return out
+
+    def _build(self, scenario: Any):
+        from sim.model import ReformModel  # noqa: PLC0415
+
+        try:
+            return ReformModel(scenario=scenario, seed=self.seed_value, scale=self.scale)
+        except Exception as err:  # noqa: BLE001
+            traceback.print_exc()
+            self.problems.append(f"The model could not be built for {getattr(scenario, 'name', '?')!r}: {err}")
+            return None
+
+    # ------------------------------------------------------------------ running
+    @property
+    def month(self) -> int:
+        return int(getattr(self.mine, "month", 0)) if self.mine is not None else 0
+
+    def step(self) -> None:
+        if not self.running:
+            return
+        try:
+            self.mine.step()
+            self.other.step()
+        except Exception as err:  # noqa: BLE001 - shown on the page, the page stays alive
+            traceback.print_exc()
+            self.problems.append(f"The run stopped in month {self.month}: {err}")
+            self.running = False
+            return
+        if self.month >= self.horizon:
+            self.running = False
+
+    # ------------------------------------------------------------------ data
+    def national(self, which: str = "mine", sector: str = "all") -> pd.DataFrame:
+        """National outcomes of one run (one row per month), cached per month."""
+        run = self.mine if which == "mine" else self.other
+        if run is None:
+            return pd.DataFrame()
+        key = (which, self.month)
+        if key not in self._frames:
+            self._frames = {k: v for k, v in self._frames.items() if k[0] != which}
+            self._frames[key] = run.outcomes.national()
+        df = self._frames[key]
+        if "sector" in df.columns:
+            df = df[df["sector"] == sector]
+        return df.reset_index(drop=True)
+
+    def label(self, which: str) -> str:
+        if which == "mine":
+            changed = f" + {len(self.overrides)} change{'s' * (len(self.overrides) != 1)}" \
+                if self.overrides else ""
+            return f"Your scenario: {self.preset}{changed}"
+        return f"Comparison: {self.compare_with}"
+
+    def export_frame(self) -> pd.DataFrame:
+        """Both runs' national outcomes (all sectors) with the run's settings, for download."""
+        frames = []
+        for which, scen in (("mine", self.preset), ("comparison", self.compare_with)):
+            run = self.mine if which == "mine" else self.other
+            if run is None:
+                continue
+            df = run.outcomes.national().copy()
+            df.insert(0, "run", which)
+            df.insert(1, "preset", scen)
+            df.insert(2, "seed", self.seed_value)
+            frames.append(df)
+        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        out.attrs["overrides"] = dict(self.overrides)
+        return out

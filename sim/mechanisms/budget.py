@@ -1,0 +1,155 @@
+"""Municipal budget cycle and staffing (brief, mechanism 9).
+
+Each year the council sets a budget for the modelled services within the municipality's
+financial limit: need-weighted clients times a norm cost per client, scaled by the
+municipality's income level, the scenario's budget level and real growth, minus a share of last
+year's overspending (municipalities must balance their books). Units get their share; what a
+unit can pay for is its staff target, so budget pressure shows up as staffing. Vacancies are
+filled with delay (recruitment is slow, slowest in care); overstaffing is shed by attrition and
+reassignment.
+
+Source: 001 (Quality in Local Government: "work within the municipality's own financial
+limits"); 000 ("Management by Results", the MbR budget cycle: result units with their own
+budgets). Wages and staffing: docs/sources.md §2-3.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.mechanisms import Mechanism
+from sim.params import Params, param, per_sector
+
+if TYPE_CHECKING:
+    from sim.model import ReformModel
+
+WORKDAYS_PER_MONTH = 21.7
+
+
+class BudgetParams(Params):
+    """Money and staffing."""
+
+    wage: object = per_sector(620_000, 576_000, 520_000, 700_000, "Annual wage per full-time "
+                              "equivalent", unit="NOK/FTE-year", ge=0,
+                              source="KS 2023 annual earnings: nurse 661,000, health-care worker "
+                                     "575,800, assistant 466,600; teachers estimated")
+    fte_share: object = per_sector(0.78, 0.76, 0.86, 0.88, "Average contract share of an employee",
+                                   unit="FTE/employee", ge=0.1, le=1,
+                                   source="SSB 2016: 82.5 % across the municipal sector; split "
+                                          "by sector estimated")
+    payroll_overhead: float = param(0.30, "Employer's social security and pension on top of "
+                                          "wages", ge=0, le=1, unit="share of wage",
+                                    source="arbeidsgiveravgift 14.1 % + pension ~15 % (estimated)")
+    overhead_per_client: object = per_sector(
+        300_000, 30_000, 40_000, 25_000, "Non-staff cost per client: buildings, food, materials",
+        unit="NOK/client-year", ge=0, source="estimated to match KOSTRA totals per client")
+    substitute_coverage: object = per_sector(0.85, 0.80, 0.60, 0.50, "Share of absent days "
+                                             "covered by substitutes", ge=0, le=1,
+                                             source="estimated")
+    substitute_premium: float = param(1.15, "Cost of a substitute day relative to a regular day",
+                                      ge=1, le=3, source="estimated (overtime, agencies)")
+    nav_refund_share: float = param(0.85, "Share of the wages of long-spell absentees refunded by "
+                                          "the state (sickness benefit after 16 days, capped at 6G)",
+                                    ge=0, le=1, source="Folketrygdloven ch. 8; cap effect estimated")
+    absence_allowance: float = param(0.07, "Expected absence cost allowed for in the norm cost",
+                                     ge=0, le=0.5, unit="share of wage cost", source="estimated")
+    admin_share: float = param(0.07, "Central administration cost relative to service cost",
+                               ge=0, le=0.5, source="estimated (KOSTRA: administration ~7-8 %)")
+    budget_level: float = param(1.0, "Budget relative to the norm cost of services (0.9 = a 10 % "
+                                     "cut)", ge=0.5, le=1.5, source="scenario lever")
+    real_growth_pct: float = param(0.0, "Real budget growth per year", ge=-10, le=10,
+                                   unit="% per year", source="scenario lever")
+    deficit_recovery: float = param(0.5, "Share of last year's overspending taken from this "
+                                         "year's budget", ge=0, le=1,
+                                    source="Kommuneloven §14-10 (deficits covered within two "
+                                           "years); estimated")
+    hire_rate: object = per_sector(0.35, 0.35, 0.5, 0.5, "Monthly chance that a vacancy is "
+                                   "filled", unit="per month", ge=0, le=1,
+                                   source="estimated (shortage of nurses)")
+    shed_rate: float = param(0.15, "Monthly share of excess staff shed by reassignment", ge=0,
+                             le=1, unit="per month", source="estimated")
+    private_margin: float = param(0.03, "Share of a private provider's revenue kept as margin",
+                                  ge=0, le=0.5, source="estimated")
+
+
+class Budget(Mechanism):
+    """Yearly budgets, monthly unit funding, hiring and shedding of staff, and cost accounting."""
+
+    name = "budget"
+    Params = BudgetParams
+
+    def setup(self, model: ReformModel) -> None:
+        p = self.p
+        self.emp_month = (p.wage.array() * p.fte_share.array() * (1 + p.payroll_overhead) / 12)
+        spc = model.params.world.staff_per_client.array()
+        self.norm_per_client = (spc * self.emp_month * 12 * (1 + p.absence_allowance)
+                                + p.overhead_per_client.array())
+        self.rng = model.stream("budget")
+
+    def yearly(self, model: ReformModel) -> None:
+        m, u = model.municipalities_state, model.units_state
+        year = model.month // 12
+        need = np.bincount(u.muni, weights=u.weighted_clients * self.norm_per_client[u.sector],
+                           minlength=len(m))
+        growth = (1 + self.p.real_growth_pct / 100) ** year
+        recovery = self.p.deficit_recovery * np.maximum(m.deficit, 0)
+        base = need * m.budget_level * self.p.budget_level * growth * (1 + self.p.admin_share)
+        m.budget[:] = np.maximum(base - recovery, 0.5 * base)
+        m.spent[:] = 0.0
+        self._fund_units(model)
+
+    def monthly(self, model: ReformModel) -> None:
+        if model.money_follows_client:
+            self._fund_units(model)
+        self._set_targets(model)
+        self._hire_and_shed(model)
+
+    def _fund_units(self, model: ReformModel) -> None:
+        """Units' yearly budget: the municipality's service budget shared by need-weighted clients
+        (private providers and voucher-funded units are paid per client as they go)."""
+        m, u = model.municipalities_state, model.units_state
+        norm = u.weighted_clients * self.norm_per_client[u.sector] * u.price_factor
+        total = np.bincount(u.muni, weights=norm, minlength=len(m))
+        service_budget = m.budget / (1 + self.p.admin_share)
+        scale = np.divide(service_budget, total, out=np.zeros_like(total), where=total > 0)
+        u.budget[:] = np.where(u.active, norm * scale[u.muni], 0.0)
+
+    def _set_targets(self, model: ReformModel) -> None:
+        u = model.units_state
+        overhead = (self.p.overhead_per_client.array()[u.sector] / 12 * u.clients)
+        margin = np.where(u.private, self.p.private_margin, 0.0)
+        pay = u.budget / 12 * (1 - margin) - overhead
+        per_emp = self.emp_month[u.sector] * (1 + self.p.absence_allowance)
+        target = np.floor(np.maximum(pay, 0) / per_emp)
+        room = (u.slot_end - u.slot_start)
+        u.target_staff[:] = np.where(u.active, np.minimum(target, room), 0).astype(np.int32)
+
+    def _hire_and_shed(self, model: ReformModel) -> None:
+        u, e = model.units_state, model.employees_state
+        gap = u.target_staff - u.staff
+        hires = self.rng.binomial(np.maximum(gap, 0), self.p.hire_rate.array()[u.sector])
+        hire_slots = _first_k_inactive(e.active, e.unit, u.slot_start, hires)
+        model.hire(hire_slots)
+        excess = np.maximum(-gap, 0)
+        shed_p = np.where(u.staff > 0, np.minimum(1, excess * np.where(u.active, self.p.shed_rate,
+                                                                        1.0) / np.maximum(u.staff, 1)), 0)
+        shed_p = np.where(u.active, shed_p, 1.0)  # a closed unit has no staff
+        leaving = e.active & (self.rng.random(len(e)) < shed_p[e.unit])
+        model.release(np.flatnonzero(leaving), reason="shed")
+
+
+def _first_k_inactive(active: np.ndarray, unit: np.ndarray, slot_start: np.ndarray,
+                      k: np.ndarray) -> np.ndarray:
+    """Slots to fill: for each unit, its first ``k[unit]`` inactive slots (vectorised)."""
+    free = np.flatnonzero(~active)
+    if len(free) == 0 or not k.any():
+        return free[:0]
+    owner = unit[free]
+    first = np.searchsorted(owner, np.arange(len(slot_start)))  # free slots are sorted by unit
+    rank = np.arange(len(free)) - first[owner]
+    return free[rank < k[owner]]
+
+
+MECHANISM = Budget

@@ -1,0 +1,236 @@
+"""The reformsim model: the world, the monthly schedule and the handles users inspect.
+
+``ReformModel`` is a Mesa model. Its people live in arrays (``sim.state``); municipalities and
+units are Mesa agents over those arrays; employees and citizens become Mesa agents when a user
+selects them. One step is one month: at the start of each budget year every mechanism's
+``yearly`` runs, then every month each mechanism's ``monthly`` in schedule order (budget and
+staffing, the reforms that set levers, employee health, service production, citizens' choice,
+citizens' experience), then the outcomes are recorded.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import mesa
+from mesa.agentset import AgentSet
+import networkx as nx
+import numpy as np
+from mesa.experimental.scenarios import Scenario as MesaScenario
+from pydantic import BaseModel
+
+from sim.agents import Citizen, Employee, Municipality, Unit
+from sim.mechanisms import Mechanism, registry
+from sim.outcomes import Recorder
+from sim.scenario import Scenario, ScenarioError
+from sim.state import ABSENCE_NONE
+from sim.world import SCALES, build_world
+
+
+class ReformScenario(MesaScenario):
+    """Mesa's typed scenario object: the validated parameters, the scale and the horizon."""
+
+    params: Any = None
+    scale: str = "workshop"
+    years: int = 10
+
+
+class ReformModel(mesa.Model):
+    """Municipalities, units, employees and citizens under a scenario's reforms."""
+
+    def __init__(self, scenario: BaseModel | None = None, seed: int = 0, scale: str = "workshop",
+                 years: int | None = None, municipalities: int | None = None) -> None:
+        params = scenario if scenario is not None else Scenario()
+        if scale not in SCALES and municipalities is None:
+            raise ScenarioError(f"unknown scale {scale!r}; allowed: {', '.join(SCALES)}")
+        horizon = int(years if years is not None else params.years)
+        super().__init__(scenario=ReformScenario(rng=int(seed), params=params, scale=scale,
+                                                 years=horizon))
+        self.seed = int(seed)
+        self.params = params
+        self.years = horizon
+        self.month = 0
+        n = municipalities or SCALES[scale]
+        world = build_world(params.world, n, self.stream("world"))
+        self.world = world
+        self.municipalities_state = world.municipalities
+        self.units_state = world.units
+        self.employees_state = world.employees
+        self.citizens_state = world.citizens
+        self._init_levers()
+        self.network = nx.Graph()
+        self.network.add_nodes_from(range(n))
+        self.municipalities = AgentSet([Municipality(self, i) for i in range(n)], random=self.random)
+        self.units = AgentSet([Unit(self, i) for i in range(len(world.units))], random=self.random)
+        self._people: dict[tuple[str, int, int], mesa.Agent] = {}
+        self.mechanisms: list[Mechanism] = [cls(getattr(params, cls.name)) for cls in registry()]
+        self.active_mechanisms = [m for m in self.mechanisms if m.enabled]
+        self.refresh_counts()
+        for mech in self.active_mechanisms:
+            mech.setup(self)
+        self.outcomes = Recorder(n, horizon * 12)
+
+    def _init_levers(self) -> None:
+        n_units = len(self.units_state)
+        self.unit_leavers = np.zeros(n_units)
+        self.unit_days_lost = np.zeros(n_units)
+        self.money_follows_client = False
+        self.admin_factor = 1.0
+        self.targets_quality: np.ndarray | None = None
+        self.newcomers = np.zeros(0, dtype=np.int64)
+        self._next_person = len(self.employees_state) + len(self.citizens_state)
+
+    # --- the schedule -------------------------------------------------------------------
+    def step(self) -> None:
+        """One month."""
+        self.unit_leavers[:] = 0
+        self.municipalities_state.reform_cost_month[:] = 0
+        self.citizens_state.switched[:] = False
+        if self.month % 12 == 0:
+            self._close_budget_year()
+            for mech in self.active_mechanisms:
+                mech.yearly(self)
+        for mech in self.active_mechanisms:
+            mech.monthly(self)
+        self.outcomes.record(self)
+        self.month += 1
+        if self.month >= self.years * 12:
+            self.running = False
+
+    def run(self, months: int | None = None, progress: Any = None) -> Recorder:
+        """Run ``months`` (default: the scenario's horizon); ``progress(1)`` after each month."""
+        for _ in range(months if months is not None else self.years * 12 - self.month):
+            self.step()
+            if progress is not None:
+                progress(1)
+        return self.outcomes
+
+    def _close_budget_year(self) -> None:
+        m = self.municipalities_state
+        if self.month > 0:
+            m.deficit[:] = m.spent - m.budget
+
+    # --- services for mechanisms ----------------------------------------------------------
+    def stream(self, name: str) -> np.random.Generator:
+        """An independent random generator per purpose, spawned from the model's seed.
+
+        Switching a reform on never shifts the random numbers of the others, so scenarios on
+        the same seed differ only by their policies (common random numbers).
+        """
+        key = zlib.crc32(name.encode())
+        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(key,)))
+
+    def mechanism(self, name: str) -> Mechanism:
+        for mech in self.mechanisms:
+            if mech.name == name:
+                return mech
+        raise KeyError(name)
+
+    def refresh_counts(self) -> None:
+        """Recount clients, need-weighted clients and staff per unit."""
+        e = self.employees_state
+        self.refresh_clients()
+        self.units_state.staff[:] = np.bincount(e.unit[e.active], minlength=len(self.units_state))
+
+    def refresh_clients(self) -> None:
+        """Recount clients and need-weighted clients per unit (after users move or renew)."""
+        u, c = self.units_state, self.citizens_state
+        u.clients[:] = np.bincount(c.unit, minlength=len(u))
+        u.weighted_clients[:] = np.bincount(c.unit, weights=c.need, minlength=len(u))
+
+    def needed_staff(self) -> np.ndarray:
+        """Staff each unit needs at the sector norm for its need-weighted clients."""
+        u = self.units_state
+        spc = self.params.world.staff_per_client.array()
+        return u.weighted_clients * spc[u.sector] * (1 - u.labour_saving)
+
+    def practice_effect(self, kind: str) -> np.ndarray:
+        """Per unit, the summed effect of its practices on ``quality``, ``cost`` or ``demand``."""
+        effect = getattr(self.world, f"practice_{kind}")
+        return self.units_state.practices @ effect
+
+    def next_person_ids(self, k: int) -> np.ndarray:
+        ids = np.arange(self._next_person, self._next_person + k, dtype=np.int64)
+        self._next_person += k
+        return ids
+
+    def hire(self, slots: np.ndarray) -> None:
+        """New employees take the given empty slots."""
+        e, rng = self.employees_state, self._hiring_rng
+        k = len(slots)
+        if k == 0:
+            return
+        e.active[slots] = True
+        e.person_id[slots] = self.next_person_ids(k)
+        e.competence[slots] = rng.beta(4, 5, k)
+        e.motivation[slots] = rng.beta(7, 3, k)
+        e.frailty[slots] = rng.lognormal(-0.18, 0.6, k)
+        e.trait[slots] = rng.normal(0.0, 0.08, k)
+        e.tenure[slots] = 0
+        e.absence[slots] = ABSENCE_NONE
+        e.absence_months[slots] = 0
+        e.short_days[slots] = 0
+        self.units_state.staff += np.bincount(e.unit[slots], minlength=len(self.units_state)).astype(np.int32)
+
+    def release(self, slots: np.ndarray, reason: str = "turnover") -> None:
+        """Employees leave their slots (quit, retire, shed or end of sickness benefit)."""
+        if len(slots) == 0:
+            return
+        e = self.employees_state
+        counts = np.bincount(e.unit[slots], minlength=len(self.units_state))
+        self.unit_leavers += counts
+        self.units_state.staff -= counts.astype(np.int32)
+        e.active[slots] = False
+        e.person_id[slots] = -1
+        e.absence[slots] = ABSENCE_NONE
+        e.absence_months[slots] = 0
+        e.short_days[slots] = 0
+
+    @property
+    def _hiring_rng(self) -> np.random.Generator:
+        if not hasattr(self, "_hiring"):
+            self._hiring = self.stream("hiring")
+        return self._hiring
+
+    # --- handles for users ------------------------------------------------------------------
+    def municipality(self, index: int) -> Municipality:
+        return self._muni_list()[index]
+
+    def _muni_list(self) -> list[Municipality]:
+        if not hasattr(self, "_munis"):
+            self._munis = sorted(self.municipalities, key=lambda a: a.index)
+            self._units = sorted(self.units, key=lambda a: a.index)
+        return self._munis
+
+    def unit(self, index: int) -> Unit:
+        self._muni_list()
+        return self._units[index]
+
+    def employee(self, slot: int) -> Employee:
+        """The employee now in ``slot`` as a Mesa agent (created on first request)."""
+        return self._person(Employee, "employees_state", slot)
+
+    def citizen(self, slot: int) -> Citizen:
+        """The citizen now in ``slot`` as a Mesa agent (created on first request)."""
+        return self._person(Citizen, "citizens_state", slot)
+
+    def _person(self, cls: type, state: str, slot: int) -> Any:
+        arrays = getattr(self, state)
+        if not 0 <= slot < len(arrays.person_id) or arrays.person_id[slot] < 0:
+            raise LookupError(f"no {cls.__name__.lower()} in slot {slot}")
+        key = (state, slot, int(arrays.person_id[slot]))
+        if key not in self._people:
+            self._people[key] = cls(self, slot)
+        return self._people[key]
+
+    def select_employees(self, mask: np.ndarray, limit: int = 1000) -> AgentSet:
+        """Employees matching a boolean mask over slots, as a Mesa AgentSet (at most ``limit``)."""
+        e = self.employees_state
+        slots = np.flatnonzero(mask & e.active)[:limit]
+        return AgentSet([self.employee(int(s)) for s in slots], random=self.random)
+
+    def select_citizens(self, mask: np.ndarray, limit: int = 1000) -> AgentSet:
+        """Citizens matching a boolean mask over slots, as a Mesa AgentSet (at most ``limit``)."""
+        slots = np.flatnonzero(mask)[:limit]
+        return AgentSet([self.citizen(int(s)) for s in slots], random=self.random)

@@ -1,0 +1,152 @@
+"""Outcomes: what is recorded each month, per municipality and sector, and aggregated.
+
+Every column has a unit and a definition (``OUTCOMES``); the same names are used in the
+scenario files, the results, the report and the dashboard. Recording sums the state into one
+row per municipality and sector with ``numpy.bincount`` (no loop over people); aggregates are
+computed from those sums, so national figures equal the sum of their parts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from sim import SECTORS
+
+if TYPE_CHECKING:
+    from sim.model import ReformModel
+
+OUTCOMES: dict[str, tuple[str, str]] = {
+    "quality": ("points, 0-100", "professional quality of the provider, averaged over clients"),
+    "satisfaction": ("points, 0-100", "citizens' satisfaction, averaged over clients"),
+    "cost_per_client": ("NOK per client-year", "monthly cost of units plus administration and "
+                        "reform transaction costs, times 12, divided by clients"),
+    "sick_leave_pct": ("% of contracted days", "working days lost to sickness (short and long "
+                       "spells, graded) as a share of contracted days, as in the official "
+                       "statistics"),
+    "turnover_pct": ("% per year", "employees leaving their unit in the month, times 12, as a "
+                     "share of employees"),
+    "private_share": ("% of clients", "share of clients served by private providers"),
+    "providers": ("count", "operating units (public and private)"),
+    "practices_adopted": ("practices per unit", "institutionalised work practices, mean over "
+                          "operating units (of 12 possible)"),
+    "quality_spread": ("points", "standard deviation of experienced quality across citizens "
+                       "(equity: lower is more equal)"),
+    "switching_pct": ("% per year", "clients who changed provider by choice in the month, "
+                      "times 12"),
+    "clients": ("count", "service users"),
+    "employees": ("count", "employees (head count)"),
+    "cost": ("NOK per month", "total cost: units plus administration"),
+}
+"""Outcome column -> (unit, definition)."""
+
+# Sums recorded per group and month; outcomes are ratios of these.
+_SUMS = ("clients", "q_sum", "sat_sum", "exp_sum", "exp_sq", "cost", "staff", "days_lost",
+         "leavers", "private_clients", "providers", "practices", "switchers")
+
+
+class Recorder:
+    """Collects the monthly sums per (municipality, sector) in preallocated arrays."""
+
+    def __init__(self, n_municipalities: int, months: int) -> None:
+        self.n_groups = n_municipalities * len(SECTORS)
+        self.n_municipalities = n_municipalities
+        self.data = np.zeros((months, len(_SUMS), self.n_groups))
+        self.months = 0
+
+    def record(self, model: ReformModel) -> None:
+        """Add one month of sums (grows the buffer if the model runs past its horizon)."""
+        if self.months == len(self.data):
+            self.data = np.concatenate([self.data, np.zeros_like(self.data[:12])])
+        c, u, e, m = (model.citizens_state, model.units_state, model.employees_state,
+                      model.municipalities_state)
+        G = self.n_groups
+        cg = c.muni.astype(np.int64) * 4 + c.sector
+        ug = u.muni.astype(np.int64) * 4 + u.sector
+        admin_by_unit = _admin_share(u, m)
+        row = self.data[self.months]
+        row[0] = np.bincount(cg, minlength=G)
+        row[1] = np.bincount(cg, weights=u.quality[c.unit], minlength=G)
+        row[2] = np.bincount(cg, weights=c.satisfaction, minlength=G)
+        row[3] = np.bincount(cg, weights=c.experienced, minlength=G)
+        row[4] = np.bincount(cg, weights=np.square(c.experienced, dtype=np.float64), minlength=G)
+        row[5] = np.bincount(ug, weights=u.cost_month + admin_by_unit, minlength=G)
+        row[6] = np.bincount(ug, weights=u.staff, minlength=G)
+        row[7] = np.bincount(ug, weights=model.unit_days_lost, minlength=G)
+        row[8] = np.bincount(ug, weights=model.unit_leavers, minlength=G)
+        row[9] = np.bincount(cg, weights=u.private[c.unit], minlength=G)
+        row[10] = np.bincount(ug, weights=u.active, minlength=G)
+        row[11] = np.bincount(ug, weights=u.practices.sum(axis=1) * u.active, minlength=G)
+        row[12] = np.bincount(cg, weights=c.switched, minlength=G)
+        self.months += 1
+
+    def by_municipality(self) -> pd.DataFrame:
+        """One row per month, municipality and sector."""
+        sums = self.data[: self.months]                      # months x sums x groups
+        months = np.repeat(np.arange(self.months), self.n_groups)
+        flat = {name: sums[:, i, :].ravel() for i, name in enumerate(_SUMS)}
+        frame = _ratios(flat)
+        frame.insert(0, "sector", np.tile(np.array(SECTORS * self.n_municipalities), self.months))
+        frame.insert(0, "municipality", np.tile(np.repeat(np.arange(self.n_municipalities), 4),
+                                                self.months))
+        _insert_time(frame, months)
+        return frame
+
+    def national(self) -> pd.DataFrame:
+        """One row per month and sector, plus ``sector == "all"``, summed over municipalities."""
+        sums = self.data[: self.months].reshape(self.months, len(_SUMS), self.n_municipalities, 4)
+        by_sector = sums.sum(axis=2)                         # months x sums x 4
+        total = by_sector.sum(axis=2, keepdims=True)
+        both = np.concatenate([total, by_sector], axis=2)    # months x sums x 5
+        flat = {name: both[:, i, :].ravel() for i, name in enumerate(_SUMS)}
+        frame = _ratios(flat)
+        frame.insert(0, "sector", np.tile(np.array(("all",) + SECTORS), self.months))
+        _insert_time(frame, np.repeat(np.arange(self.months), 5))
+        return frame
+
+    def latest(self) -> dict[str, float]:
+        """The national outcomes of the last recorded month (all sectors)."""
+        frame = self.national()
+        return frame[frame.sector == "all"].iloc[-1].to_dict()
+
+
+def _admin_share(u, m) -> np.ndarray:
+    """Municipal administration cost spread over units in proportion to their cost."""
+    service = np.bincount(u.muni, weights=u.cost_month, minlength=len(m))
+    share = np.divide(u.cost_month, service[u.muni], out=np.zeros(len(u)),
+                      where=service[u.muni] > 0)
+    return share * m.admin_month[u.muni]
+
+
+def _ratios(s: dict[str, np.ndarray]) -> pd.DataFrame:
+    from sim.mechanisms.budget import WORKDAYS_PER_MONTH
+
+    clients, staff = s["clients"], s["staff"]
+    mean_exp = _div(s["exp_sum"], clients)
+    var = np.maximum(_div(s["exp_sq"], clients) - mean_exp**2, 0)
+    return pd.DataFrame({
+        "quality": _div(s["q_sum"], clients),
+        "satisfaction": _div(s["sat_sum"], clients),
+        "cost_per_client": _div(12 * s["cost"], clients),
+        "sick_leave_pct": 100 * _div(s["days_lost"], staff * WORKDAYS_PER_MONTH),
+        "turnover_pct": 100 * 12 * _div(s["leavers"], staff),
+        "private_share": 100 * _div(s["private_clients"], clients),
+        "providers": s["providers"].astype(np.int64),
+        "practices_adopted": _div(s["practices"], s["providers"]),
+        "quality_spread": np.sqrt(var),
+        "switching_pct": 100 * 12 * _div(s["switchers"], clients),
+        "clients": clients.astype(np.int64),
+        "employees": staff.astype(np.int64),
+        "cost": s["cost"],
+    })
+
+
+def _insert_time(frame: pd.DataFrame, months: np.ndarray) -> None:
+    frame.insert(0, "year", months // 12 + 1)
+    frame.insert(0, "month", months + 1)
+
+
+def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.divide(a, b, out=np.zeros(len(a)), where=b > 0)

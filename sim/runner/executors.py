@@ -1,0 +1,171 @@
+"""Where runs execute: serially, in local worker processes, or on Dask — one interface.
+
+Every backend hands out a standard ``concurrent.futures.Executor``: a small in-process one for
+``serial``, a ``ProcessPoolExecutor`` (spawned processes) for ``local``, and Dask's own
+``Client.get_executor()`` for ``dask`` (a ``LocalCluster`` on this machine, or any running
+scheduler given by address: ``dask scheduler`` on a head node, or dask-jobqueue on SLURM). The
+sweep loop in ``sim.runner.execute`` only ever sees that interface.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Callable
+from typing import Any, Literal
+
+BackendKind = Literal["serial", "local", "dask"]
+
+
+class SerialExecutor(cf.Executor):
+    """Runs each submitted call at once, in this process (for debugging and for tests)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
+        future: cf.Future = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as err:  # noqa: BLE001 - handed to the caller through the future
+            future.set_exception(err)
+        return future
+
+
+class Backend:
+    """An executor with a known capacity that can be restarted after a lost worker process."""
+
+    name: str = "serial"
+    restartable: bool = False
+
+    def __init__(self) -> None:
+        self.executor: cf.Executor = SerialExecutor()
+
+    _closed: bool = False
+
+    def capacity(self) -> int:
+        """How many runs can execute at once (for how many to keep in flight)."""
+        return 1
+
+    def restart(self) -> None:
+        """Replace a broken executor (local processes only)."""
+        raise RuntimeError(f"the {self.name} backend cannot be restarted")
+
+    def close(self, *, cancel: bool = False) -> None:
+        """Stop the workers: after the runs in flight, or at once with ``cancel``."""
+        if not self._closed:
+            self._closed = True
+            self._shutdown(cancel)
+
+    def _shutdown(self, cancel: bool) -> None:
+        self.executor.shutdown(wait=not cancel, cancel_futures=cancel)
+
+    def describe(self) -> str:
+        return "serial (this process)"
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close(cancel=exc[0] is not None)
+
+
+def _ignore_sigint() -> None:
+    """Worker initializer: Ctrl-C is handled by the parent, which stops the workers cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class LocalBackend(Backend):
+    """Worker processes on this machine (spawned, so nothing is shared but the arguments)."""
+
+    name = "local"
+    restartable = True
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+        self.executor = self._new_pool()
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        return cf.ProcessPoolExecutor(max_workers=self.workers,
+                                      mp_context=multiprocessing.get_context("spawn"),
+                                      initializer=_ignore_sigint)
+
+    def capacity(self) -> int:
+        return self.workers
+
+    def restart(self) -> None:
+        self._shutdown(cancel=True)
+        self.executor = self._new_pool()
+
+    def _shutdown(self, cancel: bool) -> None:
+        if cancel:
+            self._terminate_workers()
+        self.executor.shutdown(wait=not cancel, cancel_futures=cancel)
+
+    def _terminate_workers(self) -> None:
+        # ProcessPoolExecutor has no public way to stop running calls before Python 3.14;
+        # without this an interrupted sweep would wait for the runs in progress.
+        processes = getattr(self.executor, "_processes", None) or {}
+        for process in list(processes.values()):
+            if process.is_alive():
+                process.terminate()
+
+    def describe(self) -> str:
+        return f"{self.workers} local worker process{'es' if self.workers > 1 else ''}"
+
+
+class DaskBackend(Backend):
+    """Dask distributed: a LocalCluster here, or the scheduler at ``scheduler`` (an address)."""
+
+    name = "dask"
+
+    def __init__(self, workers: int, scheduler: str | None = None) -> None:
+        from distributed import Client, LocalCluster
+
+        self.cluster = None
+        if scheduler is None:
+            self.cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
+                                        processes=True, host="127.0.0.1", dashboard_address=None)
+            self.client = Client(self.cluster)
+        else:
+            self.client = Client(scheduler, timeout="30s")
+        self.executor = self.client.get_executor(pure=False)
+        self._threads = (0, 0.0)
+
+    def capacity(self) -> int:
+        count, checked = self._threads
+        if time.monotonic() - checked > 2.0:  # workers come and go on an adaptive cluster
+            count = sum(self.client.nthreads().values())
+            self._threads = (count, time.monotonic())
+        return max(1, count)
+
+    def _shutdown(self, cancel: bool) -> None:
+        try:
+            self.executor.shutdown(wait=not cancel)
+        finally:
+            self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()
+
+    def describe(self) -> str:
+        where = "a local Dask cluster" if self.cluster else f"the Dask scheduler {self.client.scheduler.address}"
+        return f"{where} ({self.capacity()} worker threads)"
+
+
+def default_workers() -> int:
+    """One worker per available core."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def open_backend(kind: BackendKind, workers: int | None = None,
+                 scheduler: str | None = None) -> Backend:
+    """The backend for ``--backend``/``--workers``/``--scheduler``; use it as a context manager."""
+    workers = workers or default_workers()
+    if kind == "dask" or scheduler is not None:
+        return DaskBackend(workers, scheduler)
+    if kind == "local":
+        return LocalBackend(workers)
+    return Backend()

@@ -1,0 +1,155 @@
+"""Results on disk: one Parquet file per finished run, a failures file, and resume.
+
+Layout of an output directory::
+
+    OUT/runs/<run_id>.parquet   one file per finished run, written as it finishes
+    OUT/failures.json           runs whose last attempt failed: error and traceback
+    OUT/results.parquet         every finished run of the plan, in plan order (written at the end)
+
+Every file is written to a temporary name in the same directory and then moved into place with
+``os.replace``, so a run's file is either complete or absent: after Ctrl-C, a killed worker or a
+crash, the finished runs are exactly the files in ``runs/``, and a new start computes the rest.
+Only the parent process writes; workers send their tables back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.runner.plan import RunSpec
+
+_TMP_MARK = ".tmp-"
+
+
+@dataclass
+class Failure:
+    """A run whose last attempt raised: what it was and what went wrong."""
+
+    run_id: str
+    scenario: str
+    point: int
+    replication: int
+    seed: int
+    overrides: dict[str, float]
+    error: str
+    traceback: str
+
+    @classmethod
+    def of(cls, spec: RunSpec, error: str, traceback: str) -> Failure:
+        return cls(spec.run_id, spec.scenario_name, spec.point, spec.replication, spec.seed,
+                   dict(spec.overrides), error, traceback)
+
+
+class RunStore:
+    """The output directory of a sweep or a comparison."""
+
+    def __init__(self, out: str | Path) -> None:
+        self.out = Path(out)
+        self.runs_dir = self.out / "runs"
+        self.failures_path = self.out / "failures.json"
+        self.results_path = self.out / "results.parquet"
+
+    def open(self) -> RunStore:
+        """Create the directories and remove temporary files left by an interrupted write."""
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        for folder in (self.out, self.runs_dir):
+            for stale in folder.glob(f".*{_TMP_MARK}*"):
+                stale.unlink(missing_ok=True)
+        return self
+
+    def finished_ids(self) -> set[str]:
+        """Run ids with a complete results file."""
+        if not self.runs_dir.is_dir():
+            return set()
+        return {p.stem for p in self.runs_dir.glob("*.parquet")}
+
+    def run_path(self, run_id: str) -> Path:
+        return self.runs_dir / f"{run_id}.parquet"
+
+    def write_run(self, run_id: str, table: pd.DataFrame) -> Path:
+        """Store one finished run's table, atomically."""
+        arrow = pa.Table.from_pandas(table, preserve_index=False)
+        return self._atomic(self.run_path(run_id), lambda tmp: pq.write_table(arrow, tmp))
+
+    def read_run(self, run_id: str) -> pd.DataFrame:
+        return pq.read_table(self.run_path(run_id)).to_pandas()
+
+    # failures -------------------------------------------------------------------------------
+
+    def failures(self) -> dict[str, Failure]:
+        """The recorded failures, by run id."""
+        if not self.failures_path.exists():
+            return {}
+        records = json.loads(self.failures_path.read_text(encoding="utf-8"))
+        return {r["run_id"]: Failure(**r) for r in records}
+
+    def save_failures(self, failures: dict[str, Failure]) -> None:
+        """Rewrite the failures file (removed when there are none), atomically."""
+        if not failures:
+            self.failures_path.unlink(missing_ok=True)
+            return
+        text = json.dumps([asdict(f) for f in failures.values()], indent=2)
+        self.write_text(self.failures_path.name, text)
+
+    # whole-sweep files ----------------------------------------------------------------------
+
+    def combine(self, specs: Iterable[RunSpec], path: Path | None = None) -> Path | None:
+        """Write every finished run of ``specs`` into one Parquet file, in plan order.
+
+        Streams one run at a time, so memory does not grow with the number of runs. Returns
+        None when no run has finished.
+        """
+        path = path or self.results_path
+        finished = self.finished_ids()
+        ids = [s.run_id for s in specs if s.run_id in finished]
+        if not ids:
+            return None
+
+        def write(tmp: Path) -> None:
+            schema = pq.read_schema(self.run_path(ids[0])).remove_metadata()
+            with pq.ParquetWriter(tmp, schema) as writer:
+                for rid in ids:
+                    writer.write_table(pq.read_table(self.run_path(rid)).cast(schema))
+
+        return self._atomic(path, write)
+
+    def read_results(self, specs: Iterable[RunSpec]) -> pd.DataFrame:
+        """The finished runs of ``specs`` as one DataFrame (for reports: small experiments)."""
+        finished = self.finished_ids()
+        tables = [pq.read_table(self.run_path(s.run_id)) for s in specs if s.run_id in finished]
+        if not tables:
+            return pd.DataFrame()
+        return pa.concat_tables(tables, promote_options="default").to_pandas()
+
+    def write_text(self, name: str, text: str) -> Path:
+        """Write a text file into the output directory, atomically."""
+        return self._atomic(self.out / name, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+    def write_bytes(self, name: str, data: bytes) -> Path:
+        return self._atomic(self.out / name, lambda tmp: tmp.write_bytes(data))
+
+    def write_frame(self, name: str, frame: pd.DataFrame) -> Path:
+        """Write a DataFrame as Parquet or CSV (by the name's suffix), atomically."""
+        if name.endswith(".csv"):
+            return self._atomic(self.out / name, lambda tmp: frame.to_csv(tmp, index=False))
+        arrow = pa.Table.from_pandas(frame, preserve_index=False)
+        return self._atomic(self.out / name, lambda tmp: pq.write_table(arrow, tmp))
+
+    @staticmethod
+    def _atomic(path: Path, write) -> Path:  # noqa: ANN001 - a callable taking the temp path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}{_TMP_MARK}{os.getpid()}")
+        try:
+            write(tmp)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return path

@@ -1,0 +1,98 @@
+"""One run, as a worker executes it: simulate, then keep what the experiment asked for.
+
+``compute_run`` never raises for a failing model run: it returns the error and its traceback,
+formatted where it happened, so a failure looks the same on every backend and the sweep goes on.
+Only the national series (all sectors and each sector) are kept; the per-municipality table is
+dropped in the worker, so what travels back and what is stored stays small.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from sim.experiment import Outputs
+from sim.runner.plan import RunSpec
+
+KEY_COLUMNS: tuple[str, ...] = ("run_id", "scenario", "point", "replication", "seed")
+"""The columns that identify a run in every results table, before the varied parameters."""
+
+Model = Callable[..., Any]
+"""``simulate(scenario, seed, *, years, scale) -> RunResult`` or a stand-in with that signature."""
+
+
+@dataclass
+class RunOutput:
+    """What a worker sends back: the run's table, or its error and traceback."""
+
+    run_id: str
+    table: pd.DataFrame | None
+    error: str | None = None
+    traceback: str | None = None
+    seconds: float = 0.0
+
+
+def compute_run(spec: RunSpec, model: Model | None = None) -> RunOutput:
+    """Simulate one run and reduce it to the kept outcomes; errors are returned, not raised."""
+    start = time.perf_counter()
+    try:
+        scenario = _scenario(spec)
+        if model is None:
+            from sim.simulate import simulate as model
+        result = model(scenario, spec.seed, years=spec.years, scale=spec.scale)
+        table = run_table(spec, reduce_outcomes(result.national, spec.outputs))
+    except Exception as err:  # noqa: BLE001 - any model error is recorded, the sweep goes on
+        return RunOutput(spec.run_id, None, f"{type(err).__name__}: {err}",
+                         traceback.format_exc(), time.perf_counter() - start)
+    return RunOutput(spec.run_id, table, seconds=time.perf_counter() - start)
+
+
+def _scenario(spec: RunSpec) -> Any:
+    """The run's validated scenario, with its overrides applied."""
+    from sim.scenario import validate, with_overrides
+
+    scenario = validate(spec.scenario_data, origin=spec.scenario_name)
+    if spec.overrides:
+        scenario = with_overrides(scenario, spec.overrides, origin=spec.scenario_name)
+    return scenario
+
+
+def reduce_outcomes(national: pd.DataFrame, outputs: Outputs) -> pd.DataFrame:
+    """Keep the chosen sectors and outcomes at the chosen resolution.
+
+    ``monthly``: every month; ``yearly``: the mean of each year's months; ``final``: the mean of
+    the last year's months.
+    """
+    rows = national[national["sector"].isin(outputs.sectors)]
+    outcomes = list(outputs.outcomes)
+    if outputs.resolution == "monthly":
+        table = rows[["year", "month", "sector", *outcomes]]
+        return table.sort_values(["month", "sector"], kind="stable").reset_index(drop=True)
+    if outputs.resolution == "final":
+        rows = rows[rows["year"] == rows["year"].max()]
+    table = rows.groupby(["year", "sector"], sort=True, observed=True)[outcomes].mean().reset_index()
+    if outputs.resolution == "final":
+        table = table.drop(columns="year")
+    return table
+
+
+def run_table(spec: RunSpec, outcomes: pd.DataFrame) -> pd.DataFrame:
+    """The run's outcomes with its key columns and varied parameters in front."""
+    n = len(outcomes)
+    front: dict[str, Any] = {
+        "run_id": [spec.run_id] * n,
+        "scenario": [spec.scenario_name] * n,
+        "point": pd.array([spec.point] * n, dtype="int64"),
+        "replication": pd.array([spec.replication] * n, dtype="int64"),
+        "seed": pd.array([spec.seed] * n, dtype="int64"),
+    }
+    for name, value in spec.overrides.items():
+        front[name] = pd.array([value] * n, dtype="float64")
+    table = pd.concat([pd.DataFrame(front), outcomes.reset_index(drop=True)], axis=1)
+    table["sector"] = table["sector"].astype(str)
+    return table
