@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
+from mesa.agentset import AgentSet
 
 from sim import SECTORS
 from sim.state import ABSENCE_LONG
@@ -48,7 +49,7 @@ class Municipality(mesa.Agent):
     org_model = property(lambda self: ORG_MODELS[int(self._s.org_model[self.index])])
 
     @property
-    def units(self) -> "AgentSet":
+    def units(self) -> AgentSet:
         """This municipality's operating units."""
         return self.model.units.select(lambda u: u.municipality_index == self.index and u.active)
 

@@ -60,7 +60,7 @@ class Recorder:
         """Add one month of sums (grows the buffer if the model runs past its horizon)."""
         if self.months == len(self.data):
             self.data = np.concatenate([self.data, np.zeros_like(self.data[:12])])
-        c, u, e, m = (model.citizens_state, model.units_state, model.employees_state,
+        c, u, m = (model.citizens_state, model.units_state,
                       model.municipalities_state)
         G = self.n_groups
         cg = c.muni.astype(np.int64) * 4 + c.sector

@@ -50,7 +50,7 @@ def per_sector(nursing_home: float, home_care: float, kindergarten: float, schoo
                description: str, *, unit: str = "", source: str = "",
                ge: float | None = None, le: float | None = None) -> Any:
     """A documented per-sector parameter with bounds checked on every sector's value."""
-    bounded = _bounded_per_sector(ge, le)
+    bounded = sector_type(ge, le)
     default = bounded(nursing_home=nursing_home, home_care=home_care,
                       kindergarten=kindergarten, school=school)
     return Field(default_factory=lambda: default.model_copy(),
@@ -76,3 +76,20 @@ def _bounded_per_sector(ge: float | None, le: float | None) -> type[PerSector]:
             f"PerSector_{ge}_{le}".replace(".", "_").replace("-", "m"),
             __base__=PerSector, **fields)
     return _BOUNDED_CACHE[key]
+
+
+SectorShare = _bounded_per_sector(0.0, 1.0)
+"""Per-sector shares and probabilities, 0-1."""
+SectorAmount = _bounded_per_sector(0.0, None)
+"""Per-sector non-negative amounts (NOK, counts, ratios)."""
+SectorPoints = _bounded_per_sector(0.0, 100.0)
+"""Per-sector quality points, 0-100."""
+
+_KINDS = {(0.0, 1.0): SectorShare, (0.0, None): SectorAmount, (0.0, 100.0): SectorPoints}
+
+
+def sector_type(ge: float | None, le: float | None) -> type[PerSector]:
+    """The per-sector type for the given bounds (shares, amounts or points)."""
+    if (ge, le) in _KINDS:
+        return _KINDS[(ge, le)]
+    return _bounded_per_sector(ge, le)

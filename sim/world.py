@@ -15,8 +15,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 from scipy.stats import norm
 
-from sim import SECTORS
-from sim.params import Params, param, per_sector
+from sim.params import Params, SectorAmount, SectorShare, param, per_sector
 from sim.state import N_PRACTICES, Citizens, Employees, Municipalities, Units
 
 SCALES: dict[str, int] = {"workshop": 20, "region": 120, "norway": 356}
@@ -33,22 +32,22 @@ class WorldParams(Params):
                                       source="SSB 2024 (half of Norway's municipalities under ~5,000)")
     population_sigma: float = param(1.5, "Spread (sigma of log) of municipal population", ge=0, le=3,
                                      source="estimated: lognormal fitted to SSB median and mean (~15,500)")
-    users_per_inhabitant: object = per_sector(
+    users_per_inhabitant: SectorShare = per_sector(
         0.0072, 0.040, 0.0490, 0.114,
         "Service users per inhabitant", unit="users/inhabitant", ge=0, le=1,
         source="SSB/KOSTRA 2023: ~40k nursing-home residents, ~140k home-care users (estimate), "
                "~267k kindergarten children, ~637k pupils (2023); home care 237k incl. "
                "all ages, of which ~220k modelled; divided by 5.55 million")
-    unit_size: object = per_sector(
-        42, 150, 50, 235, "Typical clients per unit", unit="clients", ge=1,
+    unit_size: SectorAmount = per_sector(
+        42, 150, 50, 235, "Typical clients per unit", unit="clients", ge=0,
         source="SSB 2023: 266,916 children in 5,314 kindergartens; 637,051 pupils in 2,711 "
                "schools; nursing homes ~42 places (estimated); home-care districts estimated")
-    staff_per_client: object = per_sector(
+    staff_per_client: SectorAmount = per_sector(
         2.0, 0.55, 0.36, 0.17, "Employees (head count) per client at normal staffing",
-        unit="employees/client", ge=0, le=5,
+        unit="employees/client", ge=0,
         source="estimated from KS/SSB head counts: ~75k nursing homes, ~125k home care, ~95k "
                "kindergartens, ~105k schools, for the users above (~400k employees in all)")
-    private_share: object = per_sector(
+    private_share: SectorShare = per_sector(
         0.08, 0.03, 0.47, 0.04, "Share of units run privately at the start", ge=0, le=1,
         source="SSB: ~47% of kindergartens private; Udir: ~4% of pupils in private schools; "
                "nursing homes and home care estimated")

@@ -180,10 +180,12 @@ def network_figure(dm: DashboardModel) -> Figure:
 def NetworkView(model: DashboardModel):
     """The municipal learning network of your scenario, coloured by adopted practices."""
     update_counter.get()
-    if model.mine is None:
+    png = solara.use_memo(
+        lambda: figure_png(network_figure(model)) if model.mine is not None else None,
+        # benchmarking and adoption are yearly: redraw once a year (and after a reset)
+        [id(model), model.month // 12])
+    if png is None:
         return solara.Warning("No model to show.")
-    png = solara.use_memo(lambda: figure_png(network_figure(model)),
-                          [id(model), model.month, update_counter.value])
     with solara.Column(classes=["reformsim-network"]):
         solara.Image(png, format="png", classes=["reformsim-chart", "reformsim-chart-network"])
         Prose("Each dot is a municipality; lines are who meets whom. Municipalities "
@@ -263,10 +265,10 @@ def _html_table(df: pd.DataFrame, cls: str) -> str:
 def MunicipalityView(model: DashboardModel):
     """One municipality's service units in your scenario."""
     update_counter.get()
-    if model.mine is None:
-        return solara.Warning("No model to show.")
-    options = municipality_options(model)
+    options = municipality_options(model) if model.mine is not None else []
     chosen = solara.use_reactive(options[0] if options else None)
+    if not options:
+        return solara.Warning("No model to show.")
     if chosen.value not in options and options:
         chosen.set(options[0])
     with solara.Column(classes=["reformsim-municipality"]):

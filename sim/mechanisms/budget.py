@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.mechanisms import Mechanism
-from sim.params import Params, param, per_sector
+from sim.params import Params, SectorAmount, SectorShare, param, per_sector
 
 if TYPE_CHECKING:
     from sim.model import ReformModel
@@ -31,21 +31,21 @@ WORKDAYS_PER_MONTH = 21.7
 class BudgetParams(Params):
     """Money and staffing."""
 
-    wage: object = per_sector(620_000, 576_000, 520_000, 700_000, "Annual wage per full-time "
+    wage: SectorAmount = per_sector(620_000, 576_000, 520_000, 700_000, "Annual wage per full-time "
                               "equivalent", unit="NOK/FTE-year", ge=0,
                               source="KS 2023 annual earnings: nurse 661,000, health-care worker "
                                      "575,800, assistant 466,600; teachers estimated")
-    fte_share: object = per_sector(0.78, 0.76, 0.86, 0.88, "Average contract share of an employee",
-                                   unit="FTE/employee", ge=0.1, le=1,
+    fte_share: SectorShare = per_sector(0.78, 0.76, 0.86, 0.88, "Average contract share of an employee",
+                                   unit="FTE/employee", ge=0, le=1,
                                    source="SSB 2016: 82.5 % across the municipal sector; split "
                                           "by sector estimated")
     payroll_overhead: float = param(0.30, "Employer's social security and pension on top of "
                                           "wages", ge=0, le=1, unit="share of wage",
                                     source="arbeidsgiveravgift 14.1 % + pension ~15 % (estimated)")
-    overhead_per_client: object = per_sector(
+    overhead_per_client: SectorAmount = per_sector(
         300_000, 30_000, 40_000, 25_000, "Non-staff cost per client: buildings, food, materials",
         unit="NOK/client-year", ge=0, source="estimated to match KOSTRA totals per client")
-    substitute_coverage: object = per_sector(0.85, 0.80, 0.60, 0.50, "Share of absent days "
+    substitute_coverage: SectorShare = per_sector(0.85, 0.80, 0.60, 0.50, "Share of absent days "
                                              "covered by substitutes", ge=0, le=1,
                                              source="estimated")
     substitute_premium: float = param(1.15, "Cost of a substitute day relative to a regular day",
@@ -65,7 +65,7 @@ class BudgetParams(Params):
                                          "year's budget", ge=0, le=1,
                                     source="Kommuneloven §14-10 (deficits covered within two "
                                            "years); estimated")
-    hire_rate: object = per_sector(0.35, 0.35, 0.5, 0.5, "Monthly chance that a vacancy is "
+    hire_rate: SectorShare = per_sector(0.35, 0.35, 0.5, 0.5, "Monthly chance that a vacancy is "
                                    "filled", unit="per month", ge=0, le=1,
                                    source="estimated (shortage of nurses)")
     shed_rate: float = param(0.15, "Monthly share of excess staff shed by reassignment", ge=0,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.mechanisms import Mechanism
-from sim.params import Params, param, per_sector
+from sim.params import Params, SectorShare, param, per_sector
 from sim.world import draw_need
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 class CitizensParams(Params):
     """Service users' turnover, expectations and satisfaction."""
 
-    renewal: object = per_sector(0.036, 0.03, 0.02, 0.0083, "Monthly chance that a user leaves "
+    renewal: SectorShare = per_sector(0.036, 0.03, 0.02, 0.0083, "Monthly chance that a user leaves "
                                  "the service and a new user takes the place", unit="per month",
                                  ge=0, le=1, source="estimated: stays of ~2.3 years in nursing "
                                  "homes, ~4 in kindergarten, 10 in school")

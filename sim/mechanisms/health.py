@@ -24,7 +24,7 @@ import numpy as np
 
 from sim.mechanisms import Mechanism
 from sim.mechanisms.budget import WORKDAYS_PER_MONTH
-from sim.params import Params, param, per_sector
+from sim.params import Params, SectorShare, param, per_sector
 from sim.state import ABSENCE_LONG, ABSENCE_NONE
 
 if TYPE_CHECKING:
@@ -34,10 +34,10 @@ if TYPE_CHECKING:
 class HealthParams(Params):
     """Demand-control-support, sickness absence and turnover."""
 
-    short_hazard: object = per_sector(0.116, 0.117, 0.113, 0.092, "Monthly chance of a short "
+    short_hazard: SectorShare = per_sector(0.116, 0.117, 0.113, 0.092, "Monthly chance of a short "
                                       "absence spell at reference strain", unit="per month",
                                       ge=0, le=1, source="calibrated to docs/sources.md §1")
-    long_hazard: object = per_sector(0.0365, 0.0368, 0.0344, 0.0259, "Monthly chance of a long "
+    long_hazard: SectorShare = per_sector(0.0365, 0.0368, 0.0344, 0.0259, "Monthly chance of a long "
                                      "(over 16 days) spell at reference strain", unit="per month",
                                      ge=0, le=1, source="calibrated to docs/sources.md §1")
     short_spell_days: float = param(4.0, "Mean days lost per short spell", ge=1, le=16,
@@ -52,7 +52,7 @@ class HealthParams(Params):
                                                           "are graded)")
     max_spell_months: int = param(12, "Months of sickness benefit before employment ends",
                                   ge=1, le=36, unit="months", source="Folketrygdloven §8-12")
-    turnover: object = per_sector(0.013, 0.015, 0.010, 0.007, "Monthly chance of leaving the job "
+    turnover: SectorShare = per_sector(0.013, 0.015, 0.010, 0.007, "Monthly chance of leaving the job "
                                   "at reference strain", unit="per month", ge=0, le=1,
                                   source="KS 2021: 21.9 %/year in municipal care incl. internal "
                                          "moves; estimated 15-18 % care, 12 % kindergartens, "

@@ -22,7 +22,7 @@ import numpy as np
 
 from sim.mechanisms import Mechanism
 from sim.mechanisms.budget import WORKDAYS_PER_MONTH
-from sim.params import Params, param, per_sector
+from sim.params import Params, SectorPoints, param, per_sector
 from sim.state import ABSENCE_LONG
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 class ProductionParams(Params):
     """How staff, competence and practices become quality, and what it costs."""
 
-    base_quality: object = per_sector(72, 70, 74, 72, "Quality at norm staffing and average "
+    base_quality: SectorPoints = per_sector(72, 70, 74, 72, "Quality at norm staffing and average "
                                       "competence and motivation", unit="points (0-100)", ge=0,
                                       le=100, source="estimated")
     staffing_effect: float = param(25.0, "Quality points per unit of log effective staffing",
