@@ -88,7 +88,7 @@ def load_scenario(name_or_path: str | Path) -> BaseModel:
 def validate(data: dict[str, Any], origin: str = "scenario") -> BaseModel:
     """Validate a nested dict; raise ``ScenarioError`` with one clear message."""
     try:
-        return scenario_class().model_validate(data)
+        return scenario_class().model_validate(_merge(_defaults(), data))
     except ValidationError as err:
         raise ScenarioError(describe_error(err, origin)) from None
 
@@ -110,6 +110,27 @@ def with_overrides(scenario: BaseModel, overrides: dict[str, Any],
                                 f"{', '.join(sorted(node)) if isinstance(node, dict) else '-'}")
         node[parts[-1]] = value
     return validate(data, origin)
+
+
+@cache
+def _default_dump() -> dict[str, Any]:
+    return scenario_class()().model_dump()
+
+
+def _defaults() -> dict[str, Any]:
+    import copy
+
+    return copy.deepcopy(_default_dump())
+
+
+def _merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    """``update`` laid over ``base``, table by table (a file names only what differs)."""
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+    return base
 
 
 def describe_error(err: ValidationError, origin: str) -> str:
