@@ -75,9 +75,11 @@ class ReformModel(mesa.Model):
         n_units = len(self.units_state)
         self.unit_leavers = np.zeros(n_units)
         self.unit_days_lost = np.zeros(n_units)
-        self.money_follows_client = False
-        self.admin_factor = 1.0
-        self.targets_quality: np.ndarray | None = None
+        # Shared levers that reforms set and the baseline mechanisms (or other reforms) read:
+        self.money_follows_client = False     # vouchers: unit funding follows current clients
+        self.admin_factor = 1.0               # shared service centres lower administration
+        self.information = 0.0                # 0-1: public information on providers' quality
+        self.targets_quality: np.ndarray | None = None  # published quality targets per sector
         self.newcomers = np.zeros(0, dtype=np.int64)
         self._next_person = len(self.employees_state) + len(self.citizens_state)
 

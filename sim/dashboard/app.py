@@ -59,6 +59,12 @@ def viz_params(preset: str, compare_with: str, seed: int) -> dict:
             **lever_params(scenario)}
 
 
+def initial_values(params: dict) -> dict:
+    """The starting value of every model parameter (the ``value`` of each input)."""
+    return {k: (v["value"] if isinstance(v, dict) and "type" in v else v)
+            for k, v in params.items()}
+
+
 @solara.component
 def ScenarioPanel(settings: solara.Reactive[dict]):
     """Preset, comparison and seed: choosing one starts new runs with the preset's levers."""
@@ -107,9 +113,10 @@ def Dashboard():
     params = solara.use_memo(lambda: viz_params(s["preset"], s["compare_with"], s["seed"]),
                              [s["preset"], s["compare_with"], s["seed"]])
     model = solara.use_memo(
-        lambda: DashboardModel(**{k: v for k, v in params.items()}),
+        lambda: DashboardModel(**initial_values(params)),
         [s["preset"], s["compare_with"], s["seed"]])
     model_r = solara.use_reactive(model)
+    solara.Style(c.CSS)
     with solara.Sidebar():
         ScenarioPanel(settings)
     SolaraViz(model_r, components=list(COMPONENTS), model_params=params, name=TITLE,

@@ -47,21 +47,21 @@ def outcome_figure(dm: DashboardModel) -> Figure:
     """The 2x2 chart of quality, satisfaction, cost per client and sick leave, both runs."""
     cache = dm.view_cache
     if "outcomes" not in cache:
-        fig = Figure(figsize=(9.0, 6.2), dpi=DPI)
+        fig = Figure(figsize=(6.4, 4.9), dpi=DPI)
         axes = fig.subplots(2, 2)
-        fig.subplots_adjust(left=0.08, right=0.985, top=0.86, bottom=0.08, hspace=0.42,
+        fig.subplots_adjust(left=0.08, right=0.985, top=0.88, bottom=0.08, hspace=0.45,
                             wspace=0.22)
         lines = {}
         for ax, (col, title, unit, _) in zip(axes.flat, OUTCOMES, strict=True):
-            ax.set_title(f"{title} ({unit})", fontsize=11)
-            ax.set_xlabel("years", fontsize=9)
-            ax.tick_params(labelsize=8)
+            ax.set_title(f"{title}\n({unit})", fontsize=9)
+            ax.set_xlabel("years", fontsize=8, labelpad=1)
+            ax.tick_params(labelsize=7)
             ax.grid(alpha=0.3)
             lines[col] = (ax.plot([], [], color=MINE_COLOR, lw=2)[0],
                           ax.plot([], [], color=OTHER_COLOR, lw=1.6, ls="--")[0])
         handles = [lines[OUTCOMES[0][0]][0], lines[OUTCOMES[0][0]][1]]
         legend = fig.legend(handles, [dm.label("mine"), dm.label("other")], loc="upper center",
-                            ncol=2, fontsize=10, frameon=False)
+                            ncol=1, fontsize=9, frameon=False)
         cache["outcomes"] = (fig, axes, lines, legend)
     fig, axes, lines, _ = cache["outcomes"]
     mine, other = dm.national("mine"), dm.national("other")
@@ -91,11 +91,9 @@ def OutcomeCharts(model: DashboardModel):
     png = solara.use_memo(lambda: figure_png(outcome_figure(model)),
                           [id(model), model.month, update_counter.value])
     with solara.Column(classes=["reformsim-outcomes"]):
-        Prose(f"<b>Outcomes month by month</b> — solid: {html.escape(model.label('mine'))}; "
-              f"dashed: {html.escape(model.label('other'))}. Same seed "
-              f"({model.seed_value}), so the gap between the lines is the policy's.")
+        Prose(f"<b>Outcomes month by month.</b> Same seed ({model.seed_value}) in both runs, "
+              "so the gap between the lines is the policy's.", small=True)
         solara.Image(png, format="png", classes=["reformsim-chart", "reformsim-chart-outcomes"])
-        Prose(" ".join(f"<i>{t}</i>: {EXPLAIN[c]}" for c, t, _, _ in OUTCOMES), small=True)
 
 
 # ---------------------------------------------------------------------------- the network
@@ -338,7 +336,10 @@ def ExportButtons(model: DashboardModel):
 
 # ---------------------------------------------------------------------------- lever help
 def lever_help_html() -> str:
-    parts = ["<b>What the levers mean</b> (change them in the sidebar under <i>Model "
+    parts = ["<b>What the charts show</b><ul>"]
+    parts += [f"<li><b>{t}</b> ({html.escape(u)}): {html.escape(EXPLAIN[c])}</li>"
+              for c, t, u, _ in OUTCOMES]
+    parts += ["</ul>","<b>What the levers mean</b> (change them in the sidebar under <i>Model "
              "Parameters</i>, then press <i>Reset</i>):"]
     group = None
     for lv in available_levers():
@@ -360,6 +361,13 @@ def LeverHelp(model: DashboardModel):
     """Plain-language explanation and seed source of every lever."""
     with solara.Column(classes=["reformsim-lever-help"]):
         Prose(lever_help_html(), small=True)
+
+
+CSS = """
+.vue-grid-item { overflow: auto; }
+.reformsim-chart { max-width: 100%; height: auto; }
+.reformsim-units td, .reformsim-summary td { border-top: 1px solid #eee; }
+"""
 
 
 @solara.component

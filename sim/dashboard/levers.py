@@ -52,75 +52,75 @@ class Lever:
 
 LEVERS: tuple[Lever, ...] = (
     # --- the municipal budget ------------------------------------------------------------------
-    Lever("budget.budget_level", "Budget (1 = what the services normally cost)",
-          "How much money the municipalities have for these services, relative to what they "
-          "normally cost. Below 1 means cuts: fewer staff per client.",
+    Lever("budget.budget_level", "Budget level",
+          "How much money the municipalities have for these services: 1 = what they normally "
+          "cost, 0.9 = a 10 % cut (fewer staff per client), 1.1 = 10 % more.",
           f"{SEEDS['001']}, 'The programme' (work within the municipality's own financial "
           f"limits); {SEEDS['000']}, 'Decentralization and Management Systems'",
           "Money", min=0.7, max=1.3, step=0.05, unit="× norm cost"),
     # --- employee empowerment (Model Municipality Methodology) ---------------------------------
-    Lever("empowerment.enabled", "Employee empowerment programme",
+    Lever("empowerment.enabled", "Empowerment programme",
           "Employees take part in changing their own work: they get more say, information and "
           "training, and try out their own ideas.",
           f"{SEEDS['002']}, 'Involvement of employees'", "Employee empowerment", kind="switch"),
-    Lever("empowerment.intensity", "How strongly employees are involved",
+    Lever("empowerment.intensity", "Employee involvement",
           "0 = hardly at all, 1 = employees lead the change work. More involvement gives more "
           "control over one's work, but too many changes at once overload people.",
           f"{SEEDS['002']}, 'Involvement of employees' and 'MMM CHALLENGES' (prevent overload)",
           "Employee empowerment", min=0.0, max=1.0, step=0.05, unit="0-1"),
     # --- commitments / management by results (CQM) --------------------------------------------
-    Lever("commitments.enabled", "Yearly commitments between council and units",
+    Lever("commitments.enabled", "Yearly commitments",
           "Each unit agrees every year on what it will deliver, and gets its budget and freedom "
           "to decide in return (management by results).",
           f"{SEEDS['000']}, 'CQM highlights' and 'COMMITMENTS'", "Commitments", kind="switch"),
-    Lever("commitments.autonomy", "Freedom units get to decide",
+    Lever("commitments.autonomy", "Unit freedom",
           "How much the units decide themselves about how to use their budget and staff.",
           f"{SEEDS['000']}, 'Decentralization and Management Systems'", "Commitments",
           min=0.0, max=1.0, step=0.05, unit="0-1"),
-    Lever("commitments.measurement_accuracy", "How well results are measured",
+    Lever("commitments.measurement_accuracy", "Measurement accuracy",
           "How accurately the council sees each unit's real quality. Poor measurement rewards "
           "the wrong units.",
           f"{SEEDS['000']}, 'The purchaser's evaluation according to CQM'", "Commitments",
           min=0.0, max=1.0, step=0.05, unit="0-1"),
     # --- voucher choice ------------------------------------------------------------------------
-    Lever("vouchers.enabled", "Vouchers: money follows the citizen",
+    Lever("vouchers.enabled", "Vouchers (free choice)",
           "Citizens choose their nursing home, home care, kindergarten or school; the provider "
           "they choose gets the money. Private providers may enter.",
           f"{SEEDS['000']}, 'Customer choice'", "Free choice (vouchers)", kind="switch"),
-    Lever("vouchers.information", "How well citizens know the providers' quality",
+    Lever("vouchers.information", "Citizens' information",
           "0 = citizens choose almost blindly, 1 = they know each provider's quality well "
           "(surveys and published indicators help).",
           f"{SEEDS['000']}, 'Customer choice'; {SEEDS['003']}, 'Surveys on customer satisfaction'", "Free choice (vouchers)", min=0.0, max=1.0, step=0.05, unit="0-1"),
     # --- purchaser-provider contracts -----------------------------------------------------------
-    Lever("contracts.enabled", "Competitive tendering (purchaser-provider split)",
+    Lever("contracts.enabled", "Competitive tendering",
           "The municipality buys services by tender: its own units and private firms bid on "
           "price and quality.",
           f"{SEEDS['000']}, 'Market mechanisms'", "Tendering", kind="switch"),
-    Lever("contracts.quality_weight", "Weight on quality when awarding contracts",
+    Lever("contracts.quality_weight", "Quality weight in awards",
           "0 = the cheapest bid wins, 1 = the best quality wins.",
           f"{SEEDS['000']}, 'Market mechanisms'", "Tendering",
           min=0.0, max=1.0, step=0.05, unit="0-1"),
-    Lever("contracts.monitoring", "How closely contractors are checked",
+    Lever("contracts.monitoring", "Contract monitoring",
           "Contractors may cut quality the contract cannot see; checking catches it, but costs "
           "money.",
           f"{SEEDS['000']}, 'Market mechanisms' (contractors cutting quality)", "Tendering",
           min=0.0, max=1.0, step=0.05, unit="0-1"),
     # --- network learning (Quality in Local Government) ---------------------------------------
-    Lever("networks.enabled", "Learning networks of municipalities",
+    Lever("networks.enabled", "Learning networks",
           "Municipalities meet in networks, compare results every year and copy the good "
           "practices of better peers.",
           f"{SEEDS['001']}, 'Organisation of the programme'", "Learning networks", kind="switch"),
-    Lever("networks.participation", "Share of municipalities in the networks",
+    Lever("networks.participation", "Network participation",
           "The programme aimed at more than half of all municipalities taking part.",
           f"{SEEDS['001']}, 'The programme'; {SEEDS['004']}, 'Nature of Agreement'",
           "Learning networks", min=0.0, max=1.0, step=0.05, unit="share"),
     # --- Danish Quality Reform levers ------------------------------------------------------------
-    Lever("danish_levers.enabled", "Danish quality reform package",
+    Lever("danish_levers.enabled", "Danish quality reform",
           "Quality contracts with citizens, satisfaction surveys, quality indicators, "
           "accreditation, welfare technology, training and shared service centres.",
           f"{SEEDS['003']}, 'Implementation of the Quality Reform'", "Danish quality reform",
           kind="switch"),
-    Lever("danish_levers.welfare_technology", "Investment in welfare technology",
+    Lever("danish_levers.welfare_technology", "Welfare technology",
           "Labour-saving technology (e.g. sensors, robots): costs money up front, frees staff "
           "time later.",
           f"{SEEDS['003']}, 'Investments in the welfare state of tomorrow'",

@@ -23,7 +23,8 @@ KEY_COLUMNS: tuple[str, ...] = ("run_id", "scenario", "point", "replication", "s
 """The columns that identify a run in every results table, before the varied parameters."""
 
 Model = Callable[..., Any]
-"""``simulate(scenario, seed, *, years, scale) -> RunResult`` or a stand-in with that signature."""
+"""``sim.simulate.simulate`` or a stand-in with its signature (``scenario, seed, *, years, scale,
+by_municipality``) returning an object with a ``national`` table."""
 
 
 @dataclass
@@ -44,7 +45,8 @@ def compute_run(spec: RunSpec, model: Model | None = None) -> RunOutput:
         scenario = _scenario(spec)
         if model is None:
             from sim.simulate import simulate as model
-        result = model(scenario, spec.seed, years=spec.years, scale=spec.scale)
+        result = model(scenario, spec.seed, years=spec.years, scale=spec.scale,
+                       by_municipality=False)
         table = run_table(spec, reduce_outcomes(result.national, spec.outputs))
     except Exception as err:  # noqa: BLE001 - any model error is recorded, the sweep goes on
         return RunOutput(spec.run_id, None, f"{type(err).__name__}: {err}",

@@ -1,0 +1,3 @@
+"""Reports on results: statistics with intervals (``stats``), the self-contained HTML
+comparison report (``html``) and sensitivity indices for Sobol and Morris designs
+(``sensitivity``)."""
