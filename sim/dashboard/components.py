@@ -49,7 +49,7 @@ def outcome_figure(dm: DashboardModel) -> Figure:
     if "outcomes" not in cache:
         fig = Figure(figsize=(6.4, 4.9), dpi=DPI)
         axes = fig.subplots(2, 2)
-        fig.subplots_adjust(left=0.08, right=0.985, top=0.88, bottom=0.08, hspace=0.45,
+        fig.subplots_adjust(left=0.08, right=0.985, top=0.84, bottom=0.08, hspace=0.5,
                             wspace=0.22)
         lines = {}
         for ax, (col, title, unit, _) in zip(axes.flat, OUTCOMES, strict=True):
@@ -61,7 +61,7 @@ def outcome_figure(dm: DashboardModel) -> Figure:
                           ax.plot([], [], color=OTHER_COLOR, lw=1.6, ls="--")[0])
         handles = [lines[OUTCOMES[0][0]][0], lines[OUTCOMES[0][0]][1]]
         legend = fig.legend(handles, [dm.label("mine"), dm.label("other")], loc="upper center",
-                            ncol=1, fontsize=9, frameon=False)
+                            ncol=2, fontsize=8, frameon=False)
         cache["outcomes"] = (fig, axes, lines, legend)
     fig, axes, lines, _ = cache["outcomes"]
     mine, other = dm.national("mine"), dm.national("other")
@@ -132,8 +132,7 @@ def network_data(dm: DashboardModel) -> dict[str, Any]:
 
 
 def _positions(run: Any, g: Any) -> dict[Any, tuple[float, float]]:
-    state = getattr(run, "state", None)
-    munis = getattr(state, "municipalities", None) if state is not None else None
+    munis = getattr(run, "municipalities_state", None)
     if munis is not None and hasattr(munis, "x") and len(munis.x) == g.number_of_nodes():
         return {n: (float(munis.x[i]), float(munis.y[i])) for i, n in enumerate(sorted(g.nodes))}
     import networkx as nx  # noqa: PLC0415
@@ -156,8 +155,8 @@ def network_figure(dm: DashboardModel) -> Figure:
                         edgecolors=np.where(data["member"], "black", "white"), linewidths=1.6,
                         zorder=2)
         for i, n in enumerate(data["nodes"]):
-            ax.annotate(str(n), xy[i], fontsize=7, ha="center", va="center", color="white",
-                        zorder=3)
+            ax.annotate(str(n), xy[i], xytext=(0, -11), textcoords="offset points", fontsize=7,
+                        ha="center", va="top", color="#333", zorder=3)
         cbar = fig.colorbar(sc, ax=ax, fraction=0.05, pad=0.02)
         cbar.set_label("practices adopted (number)", fontsize=9)
         ax.set_title("Learning network: colour = practices adopted\n"
@@ -194,13 +193,15 @@ def NetworkView(model: DashboardModel):
 # ---------------------------------------------------------------------------- one municipality
 UNIT_COLUMNS = (
     ("sector", "Service", ("sector", "sector_name")),
-    ("owner", "Owner", ("ownership", "owner", "public")),
+    ("owner", "Owner", ("private", "public")),
     ("clients", "Clients", ("clients", "n_clients")),
-    ("employees", "Staff", ("employees", "n_employees", "staff")),
+    ("staff", "Staff", ("staff", "employees", "n_employees")),
     ("quality", "Quality (0-100)", ("quality",)),
+    ("workload", "Workload (1 = norm)", ("workload",)),
     ("sick_leave_pct", "Sick leave (%)", ("sick_leave_pct", "sick_leave")),
-    ("practices", "Practices", ("practices_adopted", "n_practices", "practices")),
+    ("practices", "Practices adopted", ("practices_adopted", "n_practices", "practices")),
     ("autonomy", "Autonomy (0-1)", ("autonomy",)),
+    ("empowerment", "Empowerment (0-1)", ("empowerment",)),
 )
 
 
@@ -221,6 +222,8 @@ def _value(agent: Any, names: tuple[str, ...]) -> Any:
             v = getattr(agent, name)
             if name == "public":
                 return "public" if v else "private"
+            if name == "private":
+                return "private" if v else "public"
             if isinstance(v, (set, list, tuple, np.ndarray)):
                 return len(v)
             return v
@@ -234,7 +237,9 @@ def units_table(dm: DashboardModel, municipality: str | None) -> pd.DataFrame:
     if chosen is None:
         return pd.DataFrame()
     rows = []
-    for u in dm.mine.units:
+    for u in sorted(dm.mine.units, key=lambda a: getattr(a, "index", a.unique_id)):
+        if not getattr(u, "active", True):
+            continue
         owner = getattr(u, "municipality", None)
         owner_id = getattr(owner, "unique_id", owner)
         if owner is not chosen and owner_id not in (chosen.unique_id, getattr(chosen, "index", None)):
@@ -285,9 +290,15 @@ def summary_table(dm: DashboardModel) -> pd.DataFrame:
     for col, title, unit, div in OUTCOMES:
         a = float(mine[col].iloc[-1]) / div if len(mine) and col in mine else float("nan")
         b = float(other[col].iloc[-1]) / div if len(other) and col in other else float("nan")
-        rows.append({"Outcome": title, "Unit": unit, "Yours": round(a, 1),
-                     "Comparison": round(b, 1), "Difference": round(a - b, 1)})
+        rows.append({"Outcome": title, "Unit": unit, "Yours": _fmt(a), "Comparison": _fmt(b),
+                     "Difference": _fmt(a - b, signed=True)})
     return pd.DataFrame(rows)
+
+
+def _fmt(x: float, signed: bool = False) -> str:
+    if x != x:  # nan: nothing recorded yet
+        return "–"
+    return f"{x:+.1f}" if signed else f"{x:.1f}"
 
 
 @solara.component
@@ -297,7 +308,14 @@ def SideBySide(model: DashboardModel):
     years, months = divmod(model.month, 12)
     with solara.Column(classes=["reformsim-status"]):
         Prose(f"<b class='reformsim-month'>Month {model.month}</b> (year {years}, month "
-              f"{months}) of {model.horizon}. {'Running' if model.running else 'Stopped'}.")
+              f"{months}) of {model.horizon}. {'Running' if model.running else 'Stopped'}."
+              + ("" if model.month else " Press <b>Step</b> or <b>▶</b> to start."))
+        changes = ", ".join(f"{html.escape(k)} = {v:g}" if isinstance(v, float) else
+                            f"{html.escape(k)} = {v}" for k, v in model.overrides.items())
+        Prose(f"<span class='reformsim-label-mine'>{html.escape(model.label('mine'))}</span>"
+              f" (solid line){': ' + changes if changes else ''}<br>"
+              f"<span class='reformsim-label-other'>{html.escape(model.label('other'))}</span>"
+              " (dashed line)", small=True)
         for problem in model.problems[-5:]:
             solara.Error(problem, classes=["reformsim-refused"])
         if not model.running and model.month >= model.horizon:

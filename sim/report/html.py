@@ -23,6 +23,7 @@ h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.25rem;margin-top:2.2rem;
 border-bottom:1px solid #ddd;padding-bottom:.2rem}h3{font-size:1.05rem}
 table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}
 th,td{border:1px solid #ddd;padding:.3rem .55rem;text-align:right;vertical-align:top}
+td{white-space:nowrap}
 th{background:#f4f4f4}td.l,th.l{text-align:left}.sub{color:#666;font-size:.85rem}
 .better{color:#1a7f37;font-weight:600}.worse{color:#b42318;font-weight:600}
 .note{background:#f8f8f8;border-left:3px solid #aaa;padding:.5rem .8rem;font-size:.9rem}

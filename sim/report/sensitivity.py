@@ -13,37 +13,39 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.experiment import Experiment, design_seed
-from sim.report.stats import CONFIDENCE, final_values
+from sim.report.stats import CONFIDENCE
 
 
 class SensitivityError(ValueError):
     """The sensitivity indices cannot be computed (e.g. runs are missing)."""
 
 
-def responses(experiment: Experiment, results: pd.DataFrame, scenario: str,
-              outcome: str) -> np.ndarray:
+def responses(final: pd.DataFrame, scenario: str, outcome: str, n_points: int) -> np.ndarray:
     """One value per design point, in design order: the mean over replications."""
-    final = final_values(results[results["scenario"] == scenario], [outcome])
-    per_point = final.groupby("point")[outcome].mean()
-    n_points = len(experiment.points())
-    if len(per_point) != n_points or per_point.isna().any():
-        raise SensitivityError(f"scenario {scenario!r}: {n_points - per_point.notna().sum()} of "
+    per_point = final[final["scenario"] == scenario].groupby("point")[outcome].mean()
+    per_point = per_point.reindex(range(n_points))
+    if per_point.isna().any():
+        raise SensitivityError(f"scenario {scenario!r}: {int(per_point.isna().sum())} of "
                                f"{n_points} design points have no result")
-    return per_point.sort_index().to_numpy()
+    return per_point.to_numpy()
 
 
-def analyze(experiment: Experiment, results: pd.DataFrame) -> pd.DataFrame:
-    """Sensitivity indices per scenario, outcome and parameter (long table)."""
+def analyze(experiment: Experiment, final: pd.DataFrame) -> pd.DataFrame:
+    """Sensitivity indices per scenario, outcome and parameter (long table).
+
+    ``final``: one row per run with its last-year outcomes (``stats.final_values``).
+    """
     kind = experiment.design.kind
     if kind not in ("sobol", "morris"):
         raise SensitivityError(f"a {kind} design has no sensitivity indices")
     problem = experiment.salib_problem()
-    X = np.array([[p[n] for n in experiment.parameter_names] for p in experiment.points()])
+    points = experiment.points()
+    X = np.array([[p[n] for n in experiment.parameter_names] for p in points])
     seed = design_seed(experiment.base_seed)
     rows = []
-    for scenario in results["scenario"].unique():
+    for scenario in final["scenario"].unique():
         for outcome in experiment.outputs.outcomes:
-            Y = responses(experiment, results, scenario, outcome)
+            Y = responses(final, scenario, outcome, len(points))
             indices = _salib(kind, experiment, problem, X, Y, seed)
             for i, name in enumerate(experiment.parameter_names):
                 row = {"scenario": scenario, "outcome": outcome, "parameter": name}

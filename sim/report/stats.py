@@ -34,11 +34,24 @@ def final_values(results: pd.DataFrame, outcomes: list[str], sector: str = "all"
     Works on results kept monthly or yearly (the last year's rows are averaged) and final.
     """
     rows = results[results["sector"] == sector]
+    keys = ["scenario", "point", "replication", "seed"]
     if "year" in rows.columns:
-        last = rows.groupby("run_id")["year"].transform("max")
+        last = rows.groupby(keys, sort=False)["year"].transform("max")
         rows = rows[rows["year"] == last]
-    keys = ["scenario", "run_id", "point", "replication", "seed"]
     return rows.groupby(keys, sort=False)[outcomes].mean().reset_index()
+
+
+def final_values_parquet(path: str, outcomes: list[str], sector: str = "all") -> pd.DataFrame:
+    """``final_values`` computed by DuckDB straight from Parquet (memory does not grow with runs)."""
+    import duckdb
+
+    keys = "scenario, point, replication, seed"
+    means = ", ".join(f'avg("{o}") AS "{o}"' for o in outcomes)
+    has_year = "year" in duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{path}')").df()["column_name"].tolist()
+    last = (f"QUALIFY year = max(year) OVER (PARTITION BY {keys})" if has_year else "")
+    query = (f"WITH r AS (SELECT * FROM read_parquet('{path}') WHERE sector = '{sector}' {last}) "
+             f"SELECT {keys}, {means} FROM r GROUP BY {keys} ORDER BY scenario, point, replication")
+    return duckdb.sql(query).df()
 
 
 def scenario_table(final: pd.DataFrame, outcomes: list[str], reference: str) -> pd.DataFrame:

@@ -109,22 +109,24 @@ class RunStore:
         """
         path = path or self.results_path
         finished = self.finished_ids()
-        ids = [s.run_id for s in specs if s.run_id in finished]
+        ids = [s for s in specs if s.run_id in finished]
         if not ids:
             return None
 
         def write(tmp: Path) -> None:
-            schema = pq.read_schema(self.run_path(ids[0])).remove_metadata()
+            schema = pq.read_schema(self.run_path(ids[0].run_id)).remove_metadata()
             with pq.ParquetWriter(tmp, schema) as writer:
-                for rid in ids:
-                    writer.write_table(pq.read_table(self.run_path(rid)).cast(schema))
+                for spec in ids:
+                    writer.write_table(_as_planned(pq.read_table(self.run_path(spec.run_id)), spec)
+                                       .cast(schema))
 
         return self._atomic(path, write)
 
     def read_results(self, specs: Iterable[RunSpec]) -> pd.DataFrame:
-        """The finished runs of ``specs`` as one DataFrame (for reports: small experiments)."""
+        """The finished runs of ``specs`` as one DataFrame (for reports on small experiments)."""
         finished = self.finished_ids()
-        tables = [pq.read_table(self.run_path(s.run_id)) for s in specs if s.run_id in finished]
+        tables = [_as_planned(pq.read_table(self.run_path(s.run_id)), s)
+                  for s in specs if s.run_id in finished]
         if not tables:
             return pd.DataFrame()
         return pa.concat_tables(tables, promote_options="default").to_pandas()
@@ -153,3 +155,12 @@ class RunStore:
         finally:
             tmp.unlink(missing_ok=True)
         return path
+
+
+def _as_planned(table: pa.Table, spec: RunSpec) -> pa.Table:
+    """A stored run labelled with this spec's point: two design points can be the same run."""
+    i = table.schema.get_field_index("point")
+    if i < 0 or table.num_rows == 0 or table.column(i)[0].as_py() == spec.point:
+        return table
+    return table.set_column(i, table.schema.field(i), pa.array([spec.point] * table.num_rows,
+                                                               pa.int64()))

@@ -74,10 +74,11 @@ def reduce_outcomes(national: pd.DataFrame, outputs: Outputs) -> pd.DataFrame:
     outcomes = list(outputs.outcomes)
     if outputs.resolution == "monthly":
         table = rows[["year", "month", "sector", *outcomes]]
-        return table.sort_values(["month", "sector"], kind="stable").reset_index(drop=True)
+        return table.sort_values("month", kind="stable").reset_index(drop=True)
     if outputs.resolution == "final":
         rows = rows[rows["year"] == rows["year"].max()]
-    table = rows.groupby(["year", "sector"], sort=True, observed=True)[outcomes].mean().reset_index()
+    table = rows.groupby(["year", "sector"], sort=False, observed=True)[outcomes].mean()
+    table = table.reset_index().sort_values("year", kind="stable", ignore_index=True)
     if outputs.resolution == "final":
         table = table.drop(columns="year")
     return table

@@ -41,7 +41,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SERVER_START_TIMEOUT = 90.0
-ARTIFACTS = REPO / "tests" / "dashboard" / "artifacts"
+ARTIFACTS = Path(os.environ.get("REFORMSIM_TEST_ARTIFACTS", REPO / "results" / "test-artifacts"))
 
 
 def _in_ci() -> bool:

@@ -1,0 +1,157 @@
+"""``reformsim compare``: scenarios side by side, with replications, as a self-contained report.
+
+With no arguments: every built-in scenario at workshop scale. Every scenario runs with the same
+replication seeds (common random numbers). Writes ``OUT/report.html`` (tables with 95% intervals
+and differences from the baseline, plots with uncertainty bands, the scenario definitions),
+``OUT/results.parquet`` and ``.csv`` (monthly, per run and sector), ``OUT/summary.csv`` (the
+table), and prints the table. Runs are stored as they finish, so an interrupted comparison
+started again with the same ``--out`` computes only what is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+import pandas as pd
+from pydantic import ValidationError
+
+from sim import __version__
+from sim.experiment import ALL_SECTORS, DEFAULT_OUTCOMES, Experiment, Outputs, describe_error
+from sim.outcomes import OUTCOMES
+from sim.report import html, stats
+from sim.runner.plan import plan_runs
+from sim.runner.session import EXIT_BAD_INPUT, EXIT_INTERRUPTED, add_backend_arguments, execute
+from sim.runner.store import RunStore
+from sim.scenario import differences, list_scenarios, load_scenario
+from sim.world import SCALES
+
+DEFAULT_REPLICATIONS = 10
+DEFAULT_SEED = 1
+REFERENCE = "baseline"
+SECTOR_OUTCOMES = (*DEFAULT_OUTCOMES, "turnover_pct", "private_share")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register the ``compare`` subcommand."""
+    p = subparsers.add_parser(
+        "compare", help="compare scenarios with replications; write an HTML report and data",
+        description="Run scenarios (default: every built-in one) with replications and common "
+                    "random numbers; write a self-contained HTML report with 95%% intervals and "
+                    "differences from the baseline, plus the data as Parquet and CSV.")
+    p.add_argument("scenarios", nargs="*", metavar="SCENARIO",
+                   help="built-in scenario names or .toml files (default: all built-in)")
+    p.add_argument("--replications", type=_positive, default=DEFAULT_REPLICATIONS, metavar="R",
+                   help=f"runs per scenario, each with its own seed (default {DEFAULT_REPLICATIONS})")
+    p.add_argument("--years", type=_positive, default=None, metavar="Y",
+                   help="horizon in years (default: each scenario's own)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="N",
+                   help=f"base seed; replication seeds are spawned from it (default {DEFAULT_SEED})")
+    p.add_argument("--scale", choices=sorted(SCALES), default="workshop",
+                   help="world size (default workshop)")
+    p.add_argument("--out", type=Path, default=Path("results/compare"), metavar="DIR",
+                   help="output folder (default results/compare)")
+    add_backend_arguments(p)
+    p.set_defaults(func=run)
+    return p
+
+
+def _positive(text: str) -> int:
+    from sim.runner.session import _positive as positive
+
+    return positive(text)
+
+
+def run(args: argparse.Namespace) -> int:
+    names = list(dict.fromkeys(args.scenarios)) or [n for n, _ in list_scenarios()]
+    scenarios = [load_scenario(n) for n in names]  # ScenarioError: one message, exit 2
+    try:
+        experiment = Experiment(
+            name="compare", scenarios=names, replications=args.replications, years=args.years,
+            scale=args.scale, base_seed=args.seed,
+            outputs=Outputs(resolution="monthly", outcomes=list(OUTCOMES), sectors=list(ALL_SECTORS)))
+    except ValidationError as err:
+        print(f"reformsim: error: compare: {describe_error(err, Experiment)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.out.exists() and not args.out.is_dir():
+        print(f"reformsim: error: --out {args.out}: exists and is not a folder", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    specs = plan_runs(experiment, scenarios)
+    store = RunStore(args.out).open()
+    outcome = execute(specs, store, args, label="compare")
+    if outcome.exit_code == EXIT_INTERRUPTED or not store.finished_ids():
+        return outcome.exit_code
+    results = store.read_results(specs)
+    order = [s.name for s in scenarios if s.name in set(results["scenario"])]
+    reference = REFERENCE if REFERENCE in order else order[0]
+    table, report = build_report(results, scenarios, order, reference, args, experiment, outcome)
+    write_outputs(store, specs, results, table, report)
+    print(terminal_table(table, order, reference))
+    print(f"report: {store.out / 'report.html'}   data: {store.results_path} (and .csv), "
+          f"{store.out / 'summary.csv'}")
+    return outcome.exit_code
+
+
+def build_report(results: pd.DataFrame, scenarios: list, order: list[str], reference: str,
+                 args: argparse.Namespace, experiment: Experiment,
+                 outcome) -> tuple[pd.DataFrame, html.ComparisonReport]:  # noqa: ANN001
+    """The headline table and everything the HTML report shows."""
+    headline = list(DEFAULT_OUTCOMES)
+    final = stats.final_values(results, headline)
+    table = stats.scenario_table(final, headline, reference)
+    report = html.ComparisonReport(
+        title="reformsim: scenario comparison",
+        settings=_settings(args, experiment, order),
+        outcomes={o: OUTCOMES[o] for o in OUTCOMES},
+        order=order, reference=reference, table=table,
+        sectors=stats.sector_means(results, list(SECTOR_OUTCOMES)),
+        bands={o: stats.bands(results, o) for o in headline},
+        scenarios=[html.ScenarioInfo(s.name, s.description, s.source, s.years, differences(s))
+                   for s in scenarios if s.name in order],
+        files=["results.parquet / results.csv: monthly outcomes per run and sector",
+               "summary.csv: the table above", "runs/: one Parquet file per run"],
+        failures=[f"{f.scenario} replication {f.replication} (seed {f.seed}): {f.error}"
+                  for f in outcome.summary.failures])
+    return table, report
+
+
+def _settings(args: argparse.Namespace, experiment: Experiment, order: list[str]) -> dict[str, str]:
+    years = str(args.years) if args.years else "each scenario's own"
+    command = "reformsim compare " + " ".join(args.scenarios) + (
+        f" --replications {args.replications} --seed {args.seed} --scale {args.scale}"
+        + (f" --years {args.years}" if args.years else ""))
+    return {"scenarios": ", ".join(order), "replications": str(experiment.replications),
+            "years": years, "scale": experiment.scale, "base seed": str(experiment.base_seed),
+            "reproduce with": " ".join(command.split()),
+            "made": f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} by reformsim {__version__}"}
+
+
+def write_outputs(store: RunStore, specs: list, results: pd.DataFrame, table: pd.DataFrame,
+                  report: html.ComparisonReport) -> None:
+    store.combine(specs)
+    store.write_frame("results.csv", results)
+    store.write_frame("summary.csv", table)
+    store.write_text("report.html", html.render(report))
+
+
+def terminal_table(table: pd.DataFrame, order: list[str], reference: str) -> str:
+    """Means with 95% intervals, one line per scenario."""
+    outcomes = list(dict.fromkeys(table["outcome"]))
+    by = table.set_index(["scenario", "outcome"])
+    width = max(len(s) for s in order) + 2
+    cells = {(s, o): _cell(by.loc[(s, o)]) for s in order for o in outcomes}
+    widths = {o: max(len(o), *(len(cells[(s, o)]) for s in order)) + 2 for o in outcomes}
+    lines = ["means of the last year over replications, [95% interval]; all sectors",
+             "scenario".ljust(width) + "".join(o.rjust(widths[o]) for o in outcomes)]
+    for s in order:
+        lines.append(s.ljust(width) + "".join(cells[(s, o)].rjust(widths[o]) for o in outcomes))
+    return "\n".join(lines)
+
+
+def _cell(r: pd.Series) -> str:
+    digits = 0 if abs(r["mean"]) >= 1000 else 1
+    if pd.isna(r["ci_low"]):
+        return f"{r['mean']:,.{digits}f}"
+    return f"{r['mean']:,.{digits}f} [{r['ci_low']:,.{digits}f}, {r['ci_high']:,.{digits}f}]"
