@@ -61,8 +61,10 @@ class ReformModel(mesa.Model):
         self._init_levers()
         self.network = nx.Graph()
         self.network.add_nodes_from(range(n))
-        self.municipalities = AgentSet([Municipality(self, i) for i in range(n)], random=self.random)
-        self.units = AgentSet([Unit(self, i) for i in range(len(world.units))], random=self.random)
+        self._municipality_list = [Municipality(self, i) for i in range(n)]
+        self._unit_list = [Unit(self, i) for i in range(len(world.units))]
+        self.municipalities = AgentSet(self._municipality_list, random=self.random)
+        self.units = AgentSet(self._unit_list, random=self.random)
         self._people: dict[tuple[str, int, int], mesa.Agent] = {}
         self.mechanisms: list[Mechanism] = [cls(getattr(params, cls.name)) for cls in registry()]
         self.active_mechanisms = [m for m in self.mechanisms if m.enabled]
@@ -197,17 +199,12 @@ class ReformModel(mesa.Model):
 
     # --- handles for users ------------------------------------------------------------------
     def municipality(self, index: int) -> Municipality:
-        return self._muni_list()[index]
-
-    def _muni_list(self) -> list[Municipality]:
-        if not hasattr(self, "_munis"):
-            self._munis = sorted(self.municipalities, key=lambda a: a.index)
-            self._units = sorted(self.units, key=lambda a: a.index)
-        return self._munis
+        """The municipality agent with array index ``index``."""
+        return self._municipality_list[index]
 
     def unit(self, index: int) -> Unit:
-        self._muni_list()
-        return self._units[index]
+        """The unit agent with array index ``index``."""
+        return self._unit_list[index]
 
     def employee(self, slot: int) -> Employee:
         """The employee now in ``slot`` as a Mesa agent (created on first request)."""

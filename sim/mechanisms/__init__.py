@@ -9,6 +9,7 @@ levers into staffing, health, quality, cost and satisfaction.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, ClassVar
 
 from sim.params import Params
@@ -42,34 +43,21 @@ class Mechanism:
         """Called every month."""
 
 
+REFORMS_BEFORE_HEALTH = ("empowerment", "commitments", "contracts", "networks", "danish_levers")
+"""Reforms that set the levers of this month's work (they run before employee health)."""
+REFORMS_AFTER_PRODUCTION = ("vouchers",)
+"""Reforms that react to this month's quality (citizens' choice)."""
+
+
 def registry() -> list[type[Mechanism]]:
-    """All mechanisms in schedule order (imported lazily to keep module imports acyclic)."""
+    """All mechanisms in schedule order; a reform module is found by its file name."""
     from sim.mechanisms import budget, citizens, health, production
 
-    order: list[type[Mechanism]] = [budget.Budget]
-    order += _reforms_before_health()
-    order += [health.Health, production.Production]
-    order += _reforms_after_production()
-    order += [citizens.Citizens]
-    return order
+    return ([budget.Budget, *_reforms(REFORMS_BEFORE_HEALTH), health.Health,
+             production.Production, *_reforms(REFORMS_AFTER_PRODUCTION), citizens.Citizens])
 
 
-def _reforms_before_health() -> list[type[Mechanism]]:
-    """Reforms that set the levers of this month's work (they run before employee health)."""
-    import importlib
-
-    names = ["empowerment", "commitments", "contracts", "networks", "danish_levers"]
-    return _load(importlib, names)
-
-
-def _reforms_after_production() -> list[type[Mechanism]]:
-    """Reforms that react to this month's quality (citizens' choice)."""
-    import importlib
-
-    return _load(importlib, ["vouchers"])
-
-
-def _load(importlib, names: list[str]) -> list[type[Mechanism]]:
+def _reforms(names: tuple[str, ...]) -> list[type[Mechanism]]:
     found = []
     for name in names:
         try:
