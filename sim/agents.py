@@ -83,7 +83,10 @@ class Unit(mesa.Agent):
     budget = property(lambda self: float(self._s.budget[self.index]), doc="NOK per year")
     cost_month = property(lambda self: float(self._s.cost_month[self.index]), doc="NOK")
     quality = property(lambda self: float(self._s.quality[self.index]), doc="0-100")
-    workload = property(lambda self: float(self._s.workload[self.index]))
+    workload = property(lambda self: float(self._s.workload[self.index]),
+                        doc="staff needed at the norm / staff present (1 = norm)")
+    sick_leave_pct = property(lambda self: 100 * float(self._s.absence_share[self.index]),
+                              doc="% of contracted days lost to sickness last month")
     autonomy = property(lambda self: float(self._s.autonomy[self.index]))
     empowerment = property(lambda self: float(self._s.empowerment[self.index]))
     quality_system = property(lambda self: float(self._s.quality_system[self.index]))

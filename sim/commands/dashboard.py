@@ -31,6 +31,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.dashboard.server import serve  # noqa: PLC0415 - keeps `reformsim --help` fast
+    from sim.dashboard.server import serve
 
     return serve(host=args.host, port=args.port)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import io
+import math
 from typing import Any
 
 import numpy as np
@@ -135,7 +136,7 @@ def _positions(run: Any, g: Any) -> dict[Any, tuple[float, float]]:
     munis = getattr(run, "municipalities_state", None)
     if munis is not None and hasattr(munis, "x") and len(munis.x) == g.number_of_nodes():
         return {n: (float(munis.x[i]), float(munis.y[i])) for i, n in enumerate(sorted(g.nodes))}
-    import networkx as nx  # noqa: PLC0415
+    import networkx as nx
 
     return nx.spring_layout(g, seed=1)
 
@@ -296,7 +297,7 @@ def summary_table(dm: DashboardModel) -> pd.DataFrame:
 
 
 def _fmt(x: float, signed: bool = False) -> str:
-    if x != x:  # nan: nothing recorded yet
+    if math.isnan(x):  # nothing recorded yet
         return "–"
     return f"{x:+.1f}" if signed else f"{x:.1f}"
 
@@ -357,8 +358,9 @@ def lever_help_html() -> str:
     parts = ["<b>What the charts show</b><ul>"]
     parts += [f"<li><b>{t}</b> ({html.escape(u)}): {html.escape(EXPLAIN[c])}</li>"
               for c, t, u, _ in OUTCOMES]
-    parts += ["</ul>","<b>What the levers mean</b> (change them in the sidebar under <i>Model "
-             "Parameters</i>, then press <i>Reset</i>):"]
+    parts += ["</ul>",
+              ("<b>What the levers mean</b> (change them in the sidebar under <i>Model "
+               "Parameters</i>, then press <i>Reset</i>):")]
     group = None
     for lv in available_levers():
         if lv.group != group:

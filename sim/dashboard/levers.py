@@ -131,7 +131,7 @@ LEVERS_BY_PARAM: dict[str, Lever] = {lv.param_name: lv for lv in LEVERS}
 
 
 def _schema():
-    from sim.scenario import scenario_class  # noqa: PLC0415
+    from sim.scenario import scenario_class
 
     return scenario_class()
 

@@ -32,7 +32,7 @@ SCALE = "workshop"
 
 def presets() -> list[tuple[str, str]]:
     """The built-in scenarios (name, one-line description)."""
-    from sim.scenario import list_scenarios  # noqa: PLC0415
+    from sim.scenario import list_scenarios
 
     return list(list_scenarios())
 
@@ -42,7 +42,7 @@ def preset_names() -> list[str]:
 
 
 def load_preset(name: str) -> Any:
-    from sim.scenario import load_scenario  # noqa: PLC0415
+    from sim.scenario import load_scenario
 
     return load_scenario(name)
 
@@ -51,7 +51,7 @@ def apply_overrides(scenario: Any, overrides: dict[str, Any]) -> Any:
     """``scenario`` with dotted-key overrides, validated (raises ValueError when refused)."""
     if not overrides:
         return scenario
-    import sim.scenario as sc  # noqa: PLC0415
+    import sim.scenario as sc
 
     if hasattr(sc, "with_overrides"):
         return sc.with_overrides(scenario, overrides, origin="dashboard")
@@ -61,12 +61,13 @@ def apply_overrides(scenario: Any, overrides: dict[str, Any]) -> Any:
 def parse_seed(value: Any) -> tuple[int | None, str | None]:
     """(seed, None) for a whole number 0..2**31-1, else (None, plain-language refusal)."""
     text = str(value).strip() if value is not None else ""
+    refusal = f"The seed must be a whole number from 0 to {MAX_SEED}; found {value!r}"
+    if isinstance(value, bool):
+        return None, refusal
     try:
-        if isinstance(value, bool):
-            raise ValueError
-        seed = int(text) if not isinstance(value, int) else int(value)
+        seed = value if isinstance(value, int) else int(text)
     except (TypeError, ValueError):
-        return None, f"The seed must be a whole number from 0 to {MAX_SEED}; found {value!r}"
+        return None, refusal
     if not 0 <= seed <= MAX_SEED:
         return None, f"The seed must be a whole number from 0 to {MAX_SEED}; found {value!r}"
     return seed, None
@@ -120,7 +121,7 @@ class DashboardModel(mesa.Model):
 
     # ------------------------------------------------------------------ building
     def _overrides(self, base: Any, levers: dict[str, Any]) -> dict[str, Any]:
-        from sim.dashboard.levers import get_value  # noqa: PLC0415
+        from sim.dashboard.levers import get_value
 
         out: dict[str, Any] = {}
         for name, value in levers.items():
@@ -139,13 +140,13 @@ class DashboardModel(mesa.Model):
                 self.problems.append(f"'{lever.label}' is not in this model version; ignored")
                 continue
             if lever.kind == "slider" and isinstance(old, int) and not isinstance(old, bool):
-                new = int(round(new))
+                new = round(new)
             if new != old:
                 out[lever.key] = new
         return out
 
     def _build(self, scenario: Any):
-        from sim.model import ReformModel  # noqa: PLC0415
+        from sim.model import ReformModel
 
         try:
             return ReformModel(scenario=scenario, seed=self.seed_value, scale=self.scale)

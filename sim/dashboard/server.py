@@ -68,7 +68,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, app: str = APP_MODULE,
               "choose another with --port", file=sys.stderr)
         return 2
     offline_environment()
-    import solara.server.settings as server_settings  # noqa: PLC0415 - after the environment
+    import solara.server.settings as server_settings
     import solara.settings
 
     # in case Solara was imported before the environment was set
@@ -76,7 +76,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, app: str = APP_MODULE,
     solara.settings.assets.cdn = OFFLINE_ENV["SOLARA_ASSETS_CDN"]
     server_settings.telemetry.mixpanel_enable = False
 
-    from solara.__main__ import cli  # noqa: PLC0415
+    from solara.__main__ import cli
 
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"reformsim dashboard: listening on {host} -- reachable from other machines",

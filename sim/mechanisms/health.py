@@ -34,10 +34,10 @@ if TYPE_CHECKING:
 class HealthParams(Params):
     """Demand-control-support, sickness absence and turnover."""
 
-    short_hazard: SectorShare = per_sector(0.116, 0.117, 0.113, 0.092, "Monthly chance of a short "
+    short_hazard: SectorShare = per_sector(0.125, 0.124, 0.122, 0.0927, "Monthly chance of a short "
                                       "absence spell at reference strain", unit="per month",
                                       ge=0, le=1, source="calibrated to docs/sources.md §1")
-    long_hazard: SectorShare = per_sector(0.0365, 0.0368, 0.0344, 0.0259, "Monthly chance of a long "
+    long_hazard: SectorShare = per_sector(0.0394, 0.0389, 0.0372, 0.0261, "Monthly chance of a long "
                                      "(over 16 days) spell at reference strain", unit="per month",
                                      ge=0, le=1, source="calibrated to docs/sources.md §1")
     short_spell_days: float = param(4.0, "Mean days lost per short spell", ge=1, le=16,
@@ -60,7 +60,7 @@ class HealthParams(Params):
     reference_absence: float = param(0.09, "Share of colleagues absent that staffing norms already "
                                            "allow for (the reference job)", ge=0, le=0.5,
                                      source="docs/sources.md §1 (municipal sick leave ~9-10 %)")
-    workload_demands: float = param(0.6, "Rise in demands per unit of excess workload "
+    workload_demands: float = param(0.4, "Rise in demands per unit of excess workload "
                                          "(needed/present staff - 1)", ge=0, le=5,
                                     source="estimated")
     absence_demands: float = param(0.3, "Rise in demands per share of colleagues absent", ge=0,

@@ -14,6 +14,7 @@ missing browser is a failure (``.ci/run`` and ``make test`` install it).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -177,10 +178,9 @@ def page(browser, request):
     finally:
         if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            try:
-                pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}-failure.png"), full_page=True)
-            except Exception:  # noqa: BLE001 - best effort
-                pass
+            with contextlib.suppress(Exception):  # best effort
+                pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}-failure.png"),
+                              full_page=True)
         context.close()
 
 

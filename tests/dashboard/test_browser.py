@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("dashboard-browser")]
 
 LOAD_TIMEOUT = 60_000
