@@ -26,8 +26,11 @@ chromium:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The browser tests run on their own after the rest, so a busy model test on the other core
+# cannot starve the page of CPU.
 test: env chromium
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not browser"
+	$(BIN)/python -m pytest -m browser
 
 lock:
 	$(BIN)/python -m pip install --quiet uv
