@@ -30,22 +30,36 @@ class Tier(_Strict):
 class Check(_Strict):
     """A pattern the published result shows, checked again on every reproduction.
 
-    ``increasing``/``decreasing``: the outcome's mean rises/falls along ``along`` (a varied
-    parameter, or ``year``) — each step by more than ``margin`` (use a negative margin for
-    "does not fall by more than"). ``greater``/``less``: ``scenario``'s mean is above/below
-    ``than``'s by more than ``margin``. ``where`` fixes other columns (e.g. a parameter value);
-    by default the last year and ``sector = "all"``.
+    The rows checked are those of ``scenario`` (all scenarios if unset), ``sector`` (default
+    ``all``), the last year (or ``year``) and the column values in ``where``; the outcome's mean
+    over them is compared:
+
+    * ``increasing`` / ``decreasing``: along ``along`` (a varied parameter, or ``year``) every
+      step rises / falls by more than ``margin``;
+    * ``diminishing``: along ``along`` the steps shrink (the first half of the steps is larger
+      in absolute size than the second half): diminishing returns;
+    * ``s_curve``: along ``along`` the steps first grow, then shrink (the largest step is
+      neither the first nor the last);
+    * ``greater`` / ``less``: the mean is above / below that of the comparison rows by more
+      than ``margin``; the comparison rows are the same selection with ``than`` (a scenario),
+      ``than_sector`` and ``than_where`` replacing their counterparts;
+    * ``between``: the mean lies in [``low``, ``high``].
     """
 
-    kind: Literal["increasing", "decreasing", "greater", "less"]
+    kind: Literal["increasing", "decreasing", "diminishing", "s_curve", "greater", "less",
+                  "between"]
     outcome: str
     along: str | None = None
     scenario: str | None = None
-    than: str | None = None
     sector: str = "all"
     year: int | None = None
-    margin: float = 0.0
     where: dict[str, float | str] = Field(default_factory=dict)
+    than: str | None = None
+    than_sector: str | None = None
+    than_where: dict[str, float | str] = Field(default_factory=dict)
+    margin: float = 0.0
+    low: float | None = None
+    high: float | None = None
     says: str = Field("", description="the pattern in words, as in the note")
 
 
