@@ -130,20 +130,37 @@ class Budget(Mechanism):
         u, e = model.units_state, model.employees_state
         gap = u.target_staff - u.staff
         hires = self.rng.binomial(np.maximum(gap, 0), self.p.hire_rate.array()[u.sector])
-        hire_slots = _first_k_inactive(e.active, e.unit, u.slot_start, hires)
+        hire_slots = _first_k_inactive(e.active, e.unit, u.slot_start, hires, u.slot_end)
         model.hire(hire_slots)
         excess = np.maximum(-gap, 0)
         shed_p = np.where(u.staff > 0, np.minimum(1, excess * np.where(u.active, self.p.shed_rate,
                                                                         1.0) / np.maximum(u.staff, 1)), 0)
         shed_p = np.where(u.active, shed_p, 1.0)  # a closed unit has no staff
-        leaving = e.active & (self.rng.random(len(e)) < shed_p[e.unit])
-        model.release(np.flatnonzero(leaving), reason="shed")
+        # One draw per slot keeps the stream; only the slots of units that shed are compared.
+        draw = self.rng.random(len(e))
+        slots = _slots_of(np.flatnonzero((shed_p > 0) & (u.staff > 0)), u.slot_start, u.slot_end)
+        leaving = slots[e.active[slots] & (draw[slots] < shed_p[e.unit[slots]])]
+        model.release(leaving, reason="shed")
+
+
+def _slots_of(units: np.ndarray, slot_start: np.ndarray, slot_end: np.ndarray) -> np.ndarray:
+    """All employee slots of the given units (ascending units give ascending slots)."""
+    size = slot_end[units] - slot_start[units]
+    offset = np.repeat(slot_start[units] - (np.cumsum(size) - size), size)
+    return offset + np.arange(size.sum())
 
 
 def _first_k_inactive(active: np.ndarray, unit: np.ndarray, slot_start: np.ndarray,
-                      k: np.ndarray) -> np.ndarray:
-    """Slots to fill: for each unit, its first ``k[unit]`` inactive slots (vectorised)."""
-    free = np.flatnonzero(~active)
+                      k: np.ndarray, slot_end: np.ndarray | None = None) -> np.ndarray:
+    """Slots to fill: for each unit, its first ``k[unit]`` inactive slots (vectorised).
+
+    With ``slot_end``, only the slots of units that hire are searched (the same result).
+    """
+    if slot_end is not None:
+        free = _slots_of(np.flatnonzero(k > 0), slot_start, slot_end)
+        free = free[~active[free]]
+    else:
+        free = np.flatnonzero(~active)
     if len(free) == 0 or not k.any():
         return free[:0]
     owner = unit[free]

@@ -18,6 +18,7 @@ of the base hazards to the official sick-leave statistics in docs/sources.md §1
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -100,6 +101,18 @@ class HealthParams(Params):
                                     ge=0, le=1, unit="per month", source="estimated")
 
 
+@dataclass
+class _Job:
+    """One month's job conditions of the staff, one row per occupied slot (``staff``)."""
+
+    unit: np.ndarray
+    competence: np.ndarray
+    demands: np.ndarray
+    control: np.ndarray
+    support: np.ndarray
+    strain: np.ndarray
+
+
 class Health(Mechanism):
     """Demands, control, support and strain; absence spells, recovery, turnover."""
 
@@ -120,17 +133,22 @@ class Health(Mechanism):
         e.absence_months[on_leave] = self.rng.integers(0, 4, on_leave.sum())
 
     def monthly(self, model: ReformModel) -> None:
+        # Only occupied slots are updated: a vacant slot's values mean nothing and are set
+        # afresh when someone is hired into it (docs/performance.md).
         e, u = model.employees_state, model.units_state
-        self.job_conditions(model)
-        sector = u.sector[e.unit]
-        self._absence(e, sector)
-        self._leavers(model, sector)
-        self._motivation_and_competence(e, u)
+        staff = np.flatnonzero(e.active)
+        job = self._job_conditions(model, staff)
+        self._absence(e, u, staff, job)
+        self._leavers(model, staff, job)
+        self._motivation_and_competence(e, u, staff, job)
 
     def job_conditions(self, model: ReformModel) -> None:
         """Demands, control, support and strain of every employee from their unit's state."""
+        self._job_conditions(model, np.flatnonzero(model.employees_state.active))
+
+    def _job_conditions(self, model: ReformModel, staff: np.ndarray) -> _Job:
         p, e, u = self.p, model.employees_state, model.units_state
-        k = e.unit
+        k = e.unit[staff].astype(np.intp)  # an index used many times: convert once
         practice_demand = model.practice_effect("demand")
         demands = (0.5 + p.workload_demands * (u.workload - 1) + p.absence_demands * (u.absence_share - p.reference_absence)
                    + p.paperwork_demands * (u.paperwork - 0.15) + p.change_demands * u.change_load
@@ -139,53 +157,78 @@ class Health(Mechanism):
                    + p.empowerment_control * u.empowerment)
         support = (0.6 + p.management_support * (u.mgmt_support - 0.5)
                    + p.empowerment_support * u.empowerment - p.absence_demands * 0.5 * (u.absence_share - p.reference_absence))
-        e.demands[:] = np.clip(demands[k] + e.trait, 0, 1)
-        e.control[:] = np.clip(control[k] + p.competence_control * (e.competence - 0.6), 0, 1)
-        e.support[:] = np.clip(support[k], 0, 1)
-        e.strain[:] = (e.demands - 0.5) - p.control_weight * (e.control - 0.5) \
-            - p.support_weight * (e.support - 0.6)
+        competence = e.competence[staff]
+        demands = np.clip(demands[k] + e.trait[staff], 0, 1).astype(np.float32)
+        control = np.clip(control[k] + p.competence_control * (competence - 0.6), 0, 1)
+        support = np.clip(support, 0, 1)[k]
+        strain = ((demands - 0.5) - p.control_weight * (control - 0.5)
+                  - p.support_weight * (support - 0.6))
+        job = _Job(k, competence, demands, control, support, strain)
+        e.demands[staff], e.control[staff] = job.demands, job.control
+        e.support[staff], e.strain[staff] = job.support, job.strain
+        return job
 
-    def _absence(self, e, sector: np.ndarray) -> None:
+    def _absence(self, e, u, staff: np.ndarray, job: _Job) -> None:
+        # Hazards are computed only where they can act (people at work; people on a long
+        # spell), but a random number is drawn for every slot, so the stream stays the same.
         p, rng = self.p, self.rng
-        at_work = e.active & (e.absence == ABSENCE_NONE)
-        s = e.strain
-        h_long = p.long_hazard.array()[sector] * e.frailty * np.exp(p.strain_long * s)
-        h_short = p.short_hazard.array()[sector] * e.frailty * np.exp(p.strain_short * s)
-        draw = rng.random(len(e))
-        start_long = at_work & (draw < h_long)
-        start_short = at_work & ~start_long & (draw < h_long + h_short)
-        recover = (e.absence == ABSENCE_LONG) & (rng.random(len(e)) <
-                                                 p.recovery * np.exp(-p.strain_recovery * s))
+        absence = e.absence[staff]
+        at_work = absence == ABSENCE_NONE
+        slots, s = staff[at_work], job.strain[at_work]
+        unit, frailty = job.unit[at_work], e.frailty[slots]
+        h_long = p.long_hazard.array()[u.sector][unit] * frailty * np.exp(p.strain_long * s)
+        h_short = p.short_hazard.array()[u.sector][unit] * frailty * np.exp(p.strain_short * s)
+        draw = rng.random(len(e))[slots]
+        long_spell = draw < h_long
+        start_long = slots[long_spell]
+        start_short = slots[~long_spell & (draw < h_long + h_short)]
+        on_long = absence == ABSENCE_LONG   # vacant slots are never on leave (model.release)
+        slots = staff[on_long]
+        draw = rng.random(len(e))[slots]
+        recover = slots[draw < p.recovery * np.exp(-p.strain_recovery * job.strain[on_long])]
         e.short_days[:] = 0
-        days = 1 + rng.poisson(p.short_spell_days - 1, int(start_short.sum()))
+        days = 1 + rng.poisson(p.short_spell_days - 1, len(start_short))
         e.short_days[start_short] = np.minimum(days, WORKDAYS_PER_MONTH)
         e.absence[recover] = ABSENCE_NONE
         e.absence_months[recover] = 0
         e.absence[start_long] = ABSENCE_LONG
-        e.absence_months[e.absence == ABSENCE_LONG] += 1
+        e.absence_months += e.absence == ABSENCE_LONG
 
-    def _leavers(self, model: ReformModel, sector: np.ndarray) -> None:
-        p, e = self.p, model.employees_state
-        exhausted = e.active & (e.absence_months > p.max_spell_months)
-        h = p.turnover.array()[sector] * np.exp(p.strain_turnover * e.strain)
-        quits = e.active & ~exhausted & (self.rng.random(len(e)) < h)
-        model.release(np.flatnonzero(exhausted | quits), reason="turnover")
+    def _leavers(self, model: ReformModel, staff: np.ndarray, job: _Job) -> None:
+        p, e, u = self.p, model.employees_state, model.units_state
+        leaving = e.absence_months[staff] > p.max_spell_months   # sickness benefit exhausted
+        staying = np.flatnonzero(~leaving)
+        h = (p.turnover.array()[u.sector][job.unit[staying]]
+             * np.exp(p.strain_turnover * job.strain[staying]))
+        leaving[staying[self.rng.random(len(e))[staff[staying]] < h]] = True
+        model.release(staff[leaving], reason="turnover")
 
-    def _motivation_and_competence(self, e, u) -> None:
-        p = self.p
-        k = e.unit
-        target = (0.7 + 0.3 * (e.control - 0.5) + 0.2 * (e.support - 0.6) - 0.5 * e.strain
-                  + 0.1 * u.empowerment[k])
-        e.motivation += p.motivation_speed * (np.clip(target, 0, 1) - e.motivation)
-        growth = p.learning * (1 + 2 * u.training[k] + u.empowerment[k])
-        e.competence += growth * (1 - e.competence)
-        e.tenure[e.active] += 1
+    def _motivation_and_competence(self, e, u, staff: np.ndarray, job: _Job) -> None:
+        p, k = self.p, job.unit
+        target = (0.7 + 0.3 * (job.control - 0.5) + 0.2 * (job.support - 0.6) - 0.5 * job.strain
+                  + (0.1 * u.empowerment)[k])
+        motivation = e.motivation[staff]
+        motivation += p.motivation_speed * (np.clip(target, 0, 1) - motivation)
+        e.motivation[staff] = motivation
+        growth = (p.learning * (1 + 2 * u.training + u.empowerment))[k]
+        job.competence += growth * (1 - job.competence)
+        e.competence[staff] = job.competence
+        e.tenure += e.active
 
     def absence_days(self, model: ReformModel) -> np.ndarray:
         """Working days lost this month by each employee slot."""
         e = model.employees_state
         long_days = (e.absence == ABSENCE_LONG) * (WORKDAYS_PER_MONTH * self.p.long_spell_degree)
         return np.where(e.active, e.short_days + long_days, 0.0)
+
+    def unit_absence_days(self, model: ReformModel) -> np.ndarray:
+        """Working days lost this month per unit: ``absence_days`` summed over its slots
+        (the same sums, taken over the absent only)."""
+        e = model.employees_state
+        on_long = e.absence == ABSENCE_LONG
+        absent = np.flatnonzero(e.active & (on_long | (e.short_days > 0)))
+        days = e.short_days[absent] + on_long[absent] * (WORKDAYS_PER_MONTH * self.p.long_spell_degree)
+        return np.bincount(e.unit[absent], weights=days, minlength=len(model.units_state))
 
 
 MECHANISM = Health

@@ -64,19 +64,24 @@ class Production(Mechanism):
         self.quality(model)
 
     def monthly(self, model: ReformModel) -> None:
-        u, e = model.units_state, model.employees_state
-        days = model.mechanism("health").absence_days(model)
-        model.unit_days_lost[:] = np.bincount(e.unit, weights=days, minlength=len(u))
-        absent_share = self.present_staff(model, days)
+        u = model.units_state
+        model.unit_days_lost[:] = model.mechanism("health").unit_absence_days(model)
+        absent_share = self._present_staff(model, model.unit_days_lost)
         self.quality(model)
-        self.cost(model, days)
+        self._cost(model, model.unit_days_lost)
         u.absence_share[:] = absent_share
 
     def present_staff(self, model: ReformModel, days: np.ndarray) -> np.ndarray:
-        """Set present staff and workload per unit; return each unit's absence share."""
-        u, e = model.units_state, model.employees_state
+        """Set present staff and workload per unit from each slot's days lost this month;
+        return each unit's absence share."""
+        e = model.employees_state
+        unit_days = np.bincount(e.unit, weights=days, minlength=len(model.units_state))
+        return self._present_staff(model, unit_days)
+
+    def _present_staff(self, model: ReformModel, unit_days: np.ndarray) -> np.ndarray:
+        u = model.units_state
         n = len(u)
-        lost = np.bincount(e.unit, weights=days, minlength=n) / WORKDAYS_PER_MONTH
+        lost = unit_days / WORKDAYS_PER_MONTH
         staff = u.staff.astype(np.float64)
         cover = self.budget.substitute_coverage.array()[u.sector]
         u.present[:] = staff - lost + lost * cover * self.p.substitute_effectiveness
@@ -95,10 +100,12 @@ class Production(Mechanism):
     def quality(self, model: ReformModel) -> None:
         p, u, e = self.p, model.units_state, model.employees_state
         n = len(u)
-        at_work = e.active & (e.absence != ABSENCE_LONG)
-        count = np.bincount(e.unit, weights=at_work, minlength=n)
-        comp = _mean(np.bincount(e.unit, weights=e.competence * at_work, minlength=n), count, 0.6)
-        motiv = _mean(np.bincount(e.unit, weights=e.motivation * at_work, minlength=n), count, 0.7)
+        # Only staff at work are summed: leaving out the zero terms changes no sum.
+        at_work = np.flatnonzero(e.active & (e.absence != ABSENCE_LONG))
+        unit = e.unit[at_work]
+        count = np.bincount(unit, minlength=n).astype(np.float64)
+        comp = _mean(np.bincount(unit, weights=e.competence[at_work], minlength=n), count, 0.6)
+        motiv = _mean(np.bincount(unit, weights=e.motivation[at_work], minlength=n), count, 0.7)
         ratio = np.maximum(u.present, 0.05) / np.maximum(self.needed_present(model), 1e-9)
         q = (p.base_quality.array()[u.sector] + p.staffing_effect * np.log(np.clip(ratio, 0.05, 2.0))
              + p.competence_effect * (comp - 0.6) + p.motivation_effect * (motiv - 0.7)
@@ -107,14 +114,19 @@ class Production(Mechanism):
         u.quality[:] = np.where(u.active, np.clip(q, 0, 100), 0)
 
     def cost(self, model: ReformModel, days: np.ndarray) -> None:
-        """Unit costs and municipal administration for the month, in NOK."""
+        """Unit costs and municipal administration for the month, in NOK, from each slot's
+        days lost this month."""
+        e = model.employees_state
+        self._cost(model, np.bincount(e.unit, weights=days, minlength=len(model.units_state)))
+
+    def _cost(self, model: ReformModel, unit_days: np.ndarray) -> None:
         b, u, e, m = self.budget, model.units_state, model.employees_state, model.municipalities_state
         n = len(u)
         wage = self.emp_month[u.sector]
-        long_share = np.bincount(e.unit, weights=(e.active & (e.absence == ABSENCE_LONG)),
-                                 minlength=n)
+        on_long = e.active & (e.absence == ABSENCE_LONG)
+        long_share = np.bincount(e.unit[on_long], minlength=n).astype(np.float64)
         refund = long_share * b.nav_refund_share
-        lost = np.bincount(e.unit, weights=days, minlength=n) / WORKDAYS_PER_MONTH
+        lost = unit_days / WORKDAYS_PER_MONTH
         substitutes = lost * b.substitute_coverage.array()[u.sector] * b.substitute_premium
         staff_cost = (u.staff - refund + substitutes) * wage
         other = b.overhead_per_client.array()[u.sector] / 12 * u.clients
