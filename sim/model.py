@@ -108,6 +108,7 @@ class ReformModel(mesa.Model):
         """One month."""
         self.unit_leavers[:] = 0
         self.municipalities_state.reform_cost_month[:] = 0
+        self.units_state.transaction_cost_month[:] = 0
         self.citizens_state.switched[:] = False
         if self.month % 12 == 0:
             self._close_budget_year()

@@ -78,7 +78,7 @@ class Recorder:
         row[2] = np.bincount(cg, weights=c.satisfaction, minlength=G)
         row[3] = np.bincount(cg, weights=c.experienced, minlength=G)
         row[4] = np.bincount(cg, weights=np.square(c.experienced, dtype=np.float64), minlength=G)
-        row[5] = np.bincount(ug, weights=u.cost_month + admin_by_unit, minlength=G)
+        row[5] = np.bincount(ug, weights=u.payment_month + admin_by_unit, minlength=G)
         row[6] = np.bincount(ug, weights=u.staff, minlength=G)
         row[7] = np.bincount(ug, weights=model.unit_days_lost, minlength=G)
         row[8] = np.bincount(ug, weights=model.unit_leavers, minlength=G)
@@ -142,11 +142,13 @@ def _exact_by_unit(quality: np.ndarray, clients: np.ndarray, group_clients: np.n
 
 
 def _admin_share(u, m) -> np.ndarray:
-    """Municipal administration cost spread over units in proportion to their cost."""
-    service = np.bincount(u.muni, weights=u.cost_month, minlength=len(m))
-    share = np.divide(u.cost_month, service[u.muni], out=np.zeros(len(u)),
+    """Municipal administration cost per unit: reform costs tied to a unit stay with it; the rest
+    is spread over units in proportion to what the municipality pays them."""
+    tied = np.bincount(u.muni, weights=u.transaction_cost_month, minlength=len(m))
+    service = np.bincount(u.muni, weights=u.payment_month, minlength=len(m))
+    share = np.divide(u.payment_month, service[u.muni], out=np.zeros(len(u)),
                       where=service[u.muni] > 0)
-    return share * m.admin_month[u.muni]
+    return share * (m.admin_month - tied)[u.muni] + u.transaction_cost_month
 
 
 def _ratios(s: dict[str, np.ndarray]) -> pd.DataFrame:

@@ -79,7 +79,12 @@ class Units:
         n = len(self.muni)
         self.target_staff = np.zeros(n, dtype=np.int32)     # staff the budget pays for
         self.budget = np.zeros(n)                           # NOK per year
-        self.cost_month = np.zeros(n)                       # NOK in the current month
+        self.cost_month = np.zeros(n)                       # NOK: the unit's own operating cost
+        self.payment_month = np.zeros(n)                    # NOK: what the municipality pays
+        self.payment_factor = np.ones(n)                    # private payment / funding (contracts)
+        self.funding_rate = np.ones(n)                      # public cost / budget in the group
+        self.labour_cost = np.ones(n)                       # wage cost per employee / municipal
+        self.transaction_cost_month = np.zeros(n)           # NOK: reform costs tied to the unit
         self.quality = _f32(n, 0.0)                         # professional quality, 0-100
         self.present = _f32(n, 0.0)                         # staff present, person-months
         self.workload = _f32(n, 1.0)                        # needed / present staff (1 = norm)

@@ -42,7 +42,12 @@ def test_money_adds_up_total_cost_is_unit_costs_plus_administration():
     for _ in range(12):
         model.step()
         u, m = model.units_state, model.municipalities_state
-        recorded.append(u.cost_month.sum() + m.admin_month.sum())
+        recorded.append(u.payment_month.sum() + m.admin_month.sum())
+        public = u.active & ~u.private
+        assert np.allclose(u.payment_month[public], u.cost_month[public])
+        private = u.active & u.private
+        assert np.allclose(u.payment_month[private],
+                           u.budget[private] / 12 * u.funding_rate[private])
     national = model.outcomes.national()
     total = national[national.sector == "all"].cost.to_numpy()
     np.testing.assert_allclose(total, recorded, rtol=1e-9)

@@ -91,26 +91,35 @@ class Budget(Mechanism):
     def yearly(self, model: ReformModel) -> None:
         m, u = model.municipalities_state, model.units_state
         year = model.month // 12
-        need = np.bincount(u.muni, weights=u.weighted_clients * self.norm_per_client[u.sector],
-                           minlength=len(m))
+        need = np.bincount(u.muni, weights=self.norm_cost(model), minlength=len(m))
         growth = (1 + self.p.real_growth_pct / 100) ** year
         recovery = self.p.deficit_recovery * np.maximum(m.deficit, 0)
         base = need * m.budget_level * self.p.budget_level * growth * (1 + self.p.admin_share)
         m.budget[:] = np.maximum(base - recovery, 0.5 * base)
         m.spent[:] = 0.0
-        self._fund_units(model)
+        self.fund_units(model)
 
     def monthly(self, model: ReformModel) -> None:
         if model.money_follows_client:
-            self._fund_units(model)
+            self.fund_units(model)
         self._set_targets(model)
         self._hire_and_shed(model)
 
-    def _fund_units(self, model: ReformModel) -> None:
+    def norm_cost(self, model: ReformModel) -> np.ndarray:
+        """Yearly norm cost of each unit's need-weighted clients, NOK; labour saved by welfare
+        technology is saved money (the budget is cut by it)."""
+        u = model.units_state
+        p = self.p
+        spc = model.params.world.staff_per_client.array()[u.sector] * (1 - u.labour_saving)
+        staff = spc * self.emp_month[u.sector] * 12 * (1 + p.absence_allowance)
+        return u.weighted_clients * (staff + p.overhead_per_client.array()[u.sector])
+
+    def fund_units(self, model: ReformModel) -> None:
         """Units' yearly budget: the municipality's service budget shared by need-weighted clients
-        (private providers and voucher-funded units are paid per client as they go)."""
+        at the norm cost (times each unit's price factor); with money following the citizen this
+        is redone monthly from the current clients."""
         m, u = model.municipalities_state, model.units_state
-        norm = u.weighted_clients * self.norm_per_client[u.sector] * u.price_factor
+        norm = self.norm_cost(model) * u.price_factor
         total = np.bincount(u.muni, weights=norm, minlength=len(m))
         service_budget = m.budget / (1 + self.p.admin_share)
         scale = np.divide(service_budget, total, out=np.zeros_like(total), where=total > 0)
@@ -120,8 +129,11 @@ class Budget(Mechanism):
         u = model.units_state
         overhead = (self.p.overhead_per_client.array()[u.sector] / 12 * u.clients)
         margin = np.where(u.private, self.p.private_margin, 0.0)
-        pay = u.budget / 12 * (1 - margin) - overhead
-        per_emp = self.emp_month[u.sector] * (1 + self.p.absence_allowance)
+        # a provider plans its staff on its funding at the norm; vacancies and refunded sick pay
+        # then leave it (like the municipality's own units) spending less than that
+        revenue = np.where(u.private, u.budget * u.payment_factor, u.budget)
+        pay = revenue / 12 * (1 - margin) - overhead
+        per_emp = self.emp_month[u.sector] * u.labour_cost * (1 + self.p.absence_allowance)
         target = np.floor(np.maximum(pay, 0) / per_emp)
         room = (u.slot_end - u.slot_start)
         u.target_staff[:] = np.where(u.active, np.minimum(target, room), 0).astype(np.int32)

@@ -138,7 +138,7 @@ class Contracts(Mechanism):
         self.caught = np.zeros(n, dtype=bool)
         self.fined_until = np.full(n, -1)
         self.funding = np.ones(n)         # this reform's factor on units' price_factor
-        self.tender_cost_month = np.zeros(len(m))
+        self.tender_cost_month = np.zeros(n)   # NOK per unit and month, in a tender year
         self.changed_operator = np.zeros(0, dtype=np.int64)   # units that changed hands last round
         self.shading = LeverShare(u.shading)
         self.insecurity = LeverShare(u.insecurity)
@@ -146,8 +146,6 @@ class Contracts(Mechanism):
         spc = model.params.world.staff_per_client.array()
         labour = spc * budget.emp_month * 12 * (1 + budget.p.absence_allowance)
         self.labour_share = labour / (labour + budget.p.overhead_per_client.array())
-        model.active_mechanisms.insert(model.active_mechanisms.index(
-            model.mechanism("production")) + 1, ContractPayments(self))
 
     # --- yearly: budget and tender rounds -----------------------------------------------------
     def yearly(self, model: ReformModel) -> None:
@@ -185,8 +183,7 @@ class Contracts(Mechanism):
         new[lots] = np.maximum(new[lots], insecure)
         self.insecurity.set(new)
         value = self._payment_month(model) * 12
-        self.tender_cost_month += np.bincount(u.muni[lots], weights=p.tendering_cost * value[lots],
-                                              minlength=len(self.tender_cost_month)) / 12
+        self.tender_cost_month[lots] += p.tendering_cost * value[lots] / 12
         self.changed_operator = lots[changed]
 
     def _bids(self, model: ReformModel, lots: np.ndarray) -> Bids:
@@ -238,24 +235,27 @@ class Contracts(Mechanism):
         funding = np.where(self.contracted & u.active,
                            (self.staffing * ls + (1 - ls)) / (1 - margin), 1.0)
         # the norm cost with other reforms' price factors but without this one's
-        norm = u.weighted_clients * budget.norm_per_client[u.sector] * u.price_factor / self.funding
+        norm = budget.norm_cost(model) * u.price_factor / self.funding
         before = np.bincount(u.muni, weights=norm * u.active, minlength=len(m))
         after = np.bincount(u.muni, weights=norm * funding * u.active, minlength=len(m))
         u.price_factor *= funding / self.funding
         self.funding = funding
         ratio = np.divide(after, before, out=np.ones(len(m)), where=before > 0)
         m.budget *= np.where(self.adopts, ratio, 1.0)
-        budget._fund_units(model)
+        budget.fund_units(model)
 
     # --- monthly: shading, monitoring, insecurity, costs --------------------------------------
     def monthly(self, model: ReformModel) -> None:
-        u, m, p = model.units_state, model.municipalities_state, self.p
+        u, p = model.units_state, self.p
         live = self.contracted & u.active
         self._shade_and_monitor(model, live)
         self.insecurity.set(self.insecurity.mine * (1 - p.insecurity_decay))
         monitoring = p.monitoring_cost * p.monitoring * self._payment_month(model) * live
-        m.reform_cost_month += self.tender_cost_month + np.bincount(
-            u.muni, weights=monitoring, minlength=len(m))
+        u.transaction_cost_month += self.tender_cost_month + monitoring
+        # the municipality pays a private contractor the contract price (with any fine); the
+        # contractor's staff cost less (pension and wage agreements)
+        u.payment_factor[:] = np.where(live & u.private, self.payment_ratio(model), 1.0)
+        u.labour_cost[:] = np.where(live & u.private, p.private_labour_cost, 1.0)
 
     def _shade_and_monitor(self, model: ReformModel, live: np.ndarray) -> None:
         p = self.p
@@ -275,37 +275,15 @@ class Contracts(Mechanism):
         return u.budget / 12 * self.payment_ratio(model)
 
     def payment_ratio(self, model: ReformModel) -> np.ndarray:
-        """Contract price over the cost the unit's funding pays for (1 where not contracted)."""
-        ls = self.labour_share[model.units_state.sector]
-        funded_cost = self.staffing * ls + (1 - ls)
+        """Contract price over the unit's funding (1 where not contracted); a private unit's
+        funding includes the provider's margin, which the price already holds."""
+        u = model.units_state
+        ls = self.labour_share[u.sector]
+        margin = np.where(u.private, model.mechanism("budget").p.private_margin, 0.0)
+        funded_cost = (self.staffing * ls + (1 - ls)) / (1 - margin)
         ratio = np.where(self.contracted, self.price / funded_cost, 1.0)
         fined = model.month < self.fined_until
         return ratio * np.where(fined, 1 - self.p.sanction, 1.0)
-
-
-class ContractPayments(Mechanism):
-    """Runs after production: the municipality's cost of a contracted unit is the contract price
-    (production costs its staff at municipal wages; a contractor's lower labour cost, its margin
-    and its shading savings are in the price)."""
-
-    name = "contract_payments"
-
-    def __init__(self, contracts: Contracts) -> None:
-        self.contracts = contracts
-        self.p = contracts.p
-
-    def monthly(self, model: ReformModel) -> None:
-        u, m = model.units_state, model.municipalities_state
-        live = self.contracts.contracted & u.active
-        if not live.any():
-            return
-        b = model.mechanism("budget").p
-        delta = np.where(live, u.cost_month * (self.contracts.payment_ratio(model) - 1), 0.0)
-        u.cost_month += delta
-        service = np.bincount(u.muni, weights=delta, minlength=len(m))
-        admin = service * b.admin_share * model.admin_factor
-        m.admin_month += admin
-        m.spent += service + admin
 
 
 @dataclass

@@ -6,8 +6,9 @@ norm: diminishing returns), with the competence and motivation of present staff,
 institutionalised practices and with the maturity of the quality system; a contractor's
 unobserved quality cuts (``shading``) lower it. Cost is wages of employed staff (the state
 refunds most of the wages of long-spell absentees), substitutes for absent days at a premium,
-non-staff cost per client, and the cost effect of practices; the municipality adds central
-administration and the month's transaction costs of reforms.
+non-staff cost per client, and the cost effect of practices. The municipality pays a public
+unit's cost and a private provider its funding (per client or the contract price), and adds
+central administration and the month's transaction costs of reforms.
 
 Sources: 000 (result units produce services within their budget; "quality ... cannot be
 inspected"); 003 (KPIs and accreditation: quality systems); 002 (institutionalised practice).
@@ -122,7 +123,7 @@ class Production(Mechanism):
     def _cost(self, model: ReformModel, unit_days: np.ndarray) -> None:
         b, u, e, m = self.budget, model.units_state, model.employees_state, model.municipalities_state
         n = len(u)
-        wage = self.emp_month[u.sector]
+        wage = self.emp_month[u.sector] * u.labour_cost
         on_long = e.active & (e.absence == ABSENCE_LONG)
         long_share = np.bincount(e.unit[on_long], minlength=n).astype(np.float64)
         refund = long_share * b.nav_refund_share
@@ -132,9 +133,37 @@ class Production(Mechanism):
         other = b.overhead_per_client.array()[u.sector] / 12 * u.clients
         practice = 1 + model.practice_effect("cost")
         u.cost_month[:] = np.where(u.active, (staff_cost + other) * practice, 0.0)
-        service = np.bincount(u.muni, weights=u.cost_month, minlength=len(m))
-        m.admin_month[:] = service * b.admin_share * model.admin_factor + m.reform_cost_month
+        # The municipality pays a public unit's cost, and a private provider what its own units
+        # cost per client (the funding rule for private kindergartens) times the contract price
+        # where there is one: a private margin or cut is the provider's, not the municipality's.
+        u.funding_rate[:] = self._public_cost_rate(model)
+        payment = np.where(u.private, u.budget / 12 * u.funding_rate * u.payment_factor,
+                           u.cost_month)
+        u.payment_month[:] = np.where(u.active, payment, 0.0)
+        service = np.bincount(u.muni, weights=u.payment_month, minlength=len(m))
+        transaction = np.bincount(u.muni, weights=u.transaction_cost_month, minlength=len(m))
+        m.admin_month[:] = (service * b.admin_share * model.admin_factor + m.reform_cost_month
+                            + transaction)
         m.spent += service + m.admin_month
+
+
+    def _public_cost_rate(self, model: ReformModel) -> np.ndarray:
+        """Per unit: what public units of its municipality and sector spend per NOK of budget
+        (smoothed over about a year; the sector's national rate where there is no public unit)."""
+        u = model.units_state
+        group = u.muni.astype(np.int64) * 4 + u.sector
+        public = u.active & ~u.private
+        n = len(model.municipalities_state) * 4
+        cost = np.bincount(group[public], weights=u.cost_month[public], minlength=n)
+        budget = np.bincount(group[public], weights=u.budget[public] / 12, minlength=n)
+        sector_rate = (np.bincount(np.arange(n) % 4, weights=cost, minlength=4)
+                       / np.maximum(np.bincount(np.arange(n) % 4, weights=budget, minlength=4), 1))
+        rate = np.where(budget > 0, cost / np.maximum(budget, 1e-9), sector_rate[np.arange(n) % 4])
+        if getattr(self, "_rate", None) is None:
+            self._rate = rate
+        else:
+            self._rate = self._rate + (rate - self._rate) / 12
+        return self._rate[group]
 
 
 def _mean(total: np.ndarray, count: np.ndarray, default: float) -> np.ndarray:

@@ -53,10 +53,13 @@ def test_low_contractibility_with_weak_monitoring_lowers_quality_and_strong_moni
 
 def test_tendering_and_monitoring_costs_appear_in_total_cost_and_money_adds_up():
     model = make_model(seed=2, years=1, contracts={**ON, "monitoring": 1.0})
-    m, rows = model.municipalities_state, []
+    m, u, rows = model.municipalities_state, model.units_state, []
     for _ in range(12):
         model.step()
-        rows.append(m.reform_cost_month.sum())
+        rows.append(u.transaction_cost_month.sum())
+        assert np.isclose(m.admin_month.sum() - u.transaction_cost_month.sum(),
+                          u.payment_month.sum() * model.mechanism("budget").p.admin_share
+                          * model.admin_factor + m.reform_cost_month.sum())
     spent = m.spent.sum()
     recorded = model.outcomes.national().query("sector == 'all'").cost.sum()
     assert np.isclose(spent, recorded, rtol=1e-9)
@@ -66,6 +69,10 @@ def test_tendering_and_monitoring_costs_appear_in_total_cost_and_money_adds_up()
     expected = value * (p.monitoring_cost * p.monitoring) + c.tender_cost_month.sum()
     assert np.isclose(rows[-1], expected, rtol=1e-6)
     assert c.tender_cost_month.sum() > 0
+    # the municipality pays contractors the contract price, not their own operating cost
+    private = c.contracted & u.active & u.private
+    assert np.allclose(u.payment_month[private],
+                       u.budget[private] / 12 * u.funding_rate[private] * c.payment_ratio(model)[private])
 
 
 def test_private_winners_bid_near_or_below_the_norm_price():
