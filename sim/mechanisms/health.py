@@ -169,8 +169,8 @@ class Health(Mechanism):
         return job
 
     def _absence(self, e, u, staff: np.ndarray, job: _Job) -> None:
-        # Hazards are computed only where they can act (people at work; people on a long
-        # spell), but a random number is drawn for every slot, so the stream stays the same.
+        # Hazards and random numbers only for occupied slots, and hazards only where they can
+        # act (people at work; people on a long spell).
         p, rng = self.p, self.rng
         absence = e.absence[staff]
         at_work = absence == ABSENCE_NONE
@@ -178,13 +178,13 @@ class Health(Mechanism):
         unit, frailty = job.unit[at_work], e.frailty[slots]
         h_long = p.long_hazard.array()[u.sector][unit] * frailty * np.exp(p.strain_long * s)
         h_short = p.short_hazard.array()[u.sector][unit] * frailty * np.exp(p.strain_short * s)
-        draw = rng.random(len(e))[slots]
+        draw = rng.random(len(staff))[at_work]
         long_spell = draw < h_long
         start_long = slots[long_spell]
         start_short = slots[~long_spell & (draw < h_long + h_short)]
         on_long = absence == ABSENCE_LONG   # vacant slots are never on leave (model.release)
         slots = staff[on_long]
-        draw = rng.random(len(e))[slots]
+        draw = rng.random(len(staff))[on_long]
         recover = slots[draw < p.recovery * np.exp(-p.strain_recovery * job.strain[on_long])]
         e.short_days[:] = 0
         days = 1 + rng.poisson(p.short_spell_days - 1, len(start_short))
@@ -200,7 +200,7 @@ class Health(Mechanism):
         staying = np.flatnonzero(~leaving)
         h = (p.turnover.array()[u.sector][job.unit[staying]]
              * np.exp(p.strain_turnover * job.strain[staying]))
-        leaving[staying[self.rng.random(len(e))[staff[staying]] < h]] = True
+        leaving[staying[self.rng.random(len(staff))[staying] < h]] = True
         model.release(staff[leaving], reason="turnover")
 
     def _motivation_and_competence(self, e, u, staff: np.ndarray, job: _Job) -> None:
