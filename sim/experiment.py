@@ -23,6 +23,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim import SECTORS
+from sim.publication import Publication
 
 DesignKind = Literal["grid", "latin", "sobol", "morris"]
 Resolution = Literal["monthly", "yearly", "final"]
@@ -113,6 +114,8 @@ class Experiment(_Strict):
     scale: str = "workshop"
     base_seed: int = Field(0, ge=0, lt=2**63)
     outputs: Outputs = Field(default_factory=Outputs)
+    publish: Publication | None = Field(None, description="published experiments: question, "
+                                        "tolerances, CI tier, checks (sim/publication.py)")
 
     @field_validator("scale")
     @classmethod

@@ -23,7 +23,8 @@ from sim.experiment import ALL_SECTORS, DEFAULT_OUTCOMES, Experiment, Outputs, d
 from sim.outcomes import OUTCOMES
 from sim.report import html, stats
 from sim.runner.plan import plan_runs
-from sim.runner.session import EXIT_BAD_INPUT, EXIT_INTERRUPTED, add_backend_arguments, execute
+from sim.runner.session import (EXIT_BAD_INPUT, EXIT_INTERRUPTED, add_backend_arguments, execute,
+                                positive_int)
 from sim.runner.store import RunStore
 from sim.scenario import differences, list_scenarios, load_scenario
 from sim.world import SCALES
@@ -43,9 +44,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                     "differences from the baseline, plus the data as Parquet and CSV.")
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                    help="built-in scenario names or .toml files (default: all built-in)")
-    p.add_argument("--replications", type=_positive, default=DEFAULT_REPLICATIONS, metavar="R",
+    p.add_argument("--replications", type=positive_int, default=DEFAULT_REPLICATIONS, metavar="R",
                    help=f"runs per scenario, each with its own seed (default {DEFAULT_REPLICATIONS})")
-    p.add_argument("--years", type=_positive, default=None, metavar="Y",
+    p.add_argument("--years", type=positive_int, default=None, metavar="Y",
                    help="horizon in years (default: each scenario's own)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="N",
                    help=f"base seed; replication seeds are spawned from it (default {DEFAULT_SEED})")
@@ -56,12 +57,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     add_backend_arguments(p)
     p.set_defaults(func=run)
     return p
-
-
-def _positive(text: str) -> int:
-    from sim.runner.session import _positive as positive
-
-    return positive(text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     reference = REFERENCE if REFERENCE in order else order[0]
     table, report = build_report(results, scenarios, order, reference, args, experiment, outcome)
     write_outputs(store, specs, results, table, report)
-    print(terminal_table(table, order, reference))
+    print(terminal_table(table, order))
     print(f"report: {store.out / 'report.html'}   data: {store.results_path} (and .csv), "
           f"{store.out / 'summary.csv'}")
     return outcome.exit_code
@@ -136,7 +131,7 @@ def write_outputs(store: RunStore, specs: list, results: pd.DataFrame, table: pd
     store.write_text("report.html", html.render(report))
 
 
-def terminal_table(table: pd.DataFrame, order: list[str], reference: str) -> str:
+def terminal_table(table: pd.DataFrame, order: list[str]) -> str:
     """Means with 95% intervals, one line per scenario."""
     outcomes = list(dict.fromkeys(table["outcome"]))
     by = table.set_index(["scenario", "outcome"])

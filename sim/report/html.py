@@ -23,7 +23,7 @@ h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.25rem;margin-top:2.2rem;
 border-bottom:1px solid #ddd;padding-bottom:.2rem}h3{font-size:1.05rem}
 table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}
 th,td{border:1px solid #ddd;padding:.3rem .55rem;text-align:right;vertical-align:top}
-td{white-space:nowrap}
+.n{white-space:nowrap}
 th{background:#f4f4f4}td.l,th.l{text-align:left}.sub{color:#666;font-size:.85rem}
 .better{color:#1a7f37;font-weight:600}.worse{color:#b42318;font-weight:600}
 .note{background:#f8f8f8;border-left:3px solid #aaa;padding:.5rem .8rem;font-size:.9rem}
@@ -96,38 +96,41 @@ def _failures(report: ComparisonReport) -> str:
 
 
 def _headline_table(report: ComparisonReport) -> str:
-    outcomes = [o for o in report.table["outcome"].unique()]
-    head = "<tr><th class='l' rowspan='2'>scenario</th>" + "".join(
-        f"<th colspan='2'>{_e(o)}<br><span class='sub'>{_e(report.outcomes[o][0])}</span></th>"
-        for o in outcomes) + "</tr><tr>" + "".join(
-        f"<th>mean [95% CI]</th><th>vs {_e(report.reference)} [95% CI]</th>" for _ in outcomes) + "</tr>"
+    outcomes = list(dict.fromkeys(report.table["outcome"]))
+    head = "<tr><th class='l'>scenario</th>" + "".join(
+        f"<th>{_e(o)}<br><span class='sub'>{_e(report.outcomes[o][0])}</span></th>"
+        for o in outcomes) + "</tr>"
     by = report.table.set_index(["scenario", "outcome"])
     body = []
     for scenario in report.order:
         cells = [f"<td class='l'>{_e(scenario)}</td>"]
         for o in outcomes:
             r = by.loc[(scenario, o)]
-            cells.append(f"<td>{_fmt(r['mean'])} <span class='sub'>[{_fmt(r['ci_low'])}, "
-                         f"{_fmt(r['ci_high'])}]</span></td>")
-            cells.append(_diff_cell(scenario == report.reference, o, r))
+            mean = (f"<span class='n'>{_fmt(r['mean'])} <span class='sub'>[{_fmt(r['ci_low'])}, "
+                    f"{_fmt(r['ci_high'])}]</span></span>")
+            cells.append(f"<td>{mean}<br>{_diff(scenario == report.reference, o, r)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     runs = int(report.table["runs"].min()) if len(report.table) else 0
-    note = (f"<p class='sub'>Mean over replications ({runs} per scenario) of each run's mean "
-            f"over its last simulated year, all sectors together. Differences are paired by seed "
-            f"(common random numbers); <span class='better'>green</span> and "
-            f"<span class='worse'>red</span> mark differences whose 95% interval excludes zero.</p>")
+    note = (f"<p class='sub'>In each cell, first line: the mean over replications ({runs} per "
+            f"scenario) of each run's mean over its last simulated year, all sectors together, "
+            f"with its 95% interval; second line: the difference from {_e(report.reference)}, "
+            f"paired by seed (common random numbers), with its 95% interval. "
+            f"<span class='better'>Green</span> and <span class='worse'>red</span> mark "
+            f"differences whose interval excludes zero (better or worse).</p>")
     return f"<table>{head}{''.join(body)}</table>{note}"
 
 
-def _diff_cell(is_reference: bool, outcome: str, r: pd.Series) -> str:
+def _diff(is_reference: bool, outcome: str, r: pd.Series) -> str:
     if is_reference:
-        return "<td class='sub'>reference</td>"
-    text = f"{_fmt(r['diff'], sign=True)} <span class='sub'>[{_fmt(r['diff_low'], sign=True)}, {_fmt(r['diff_high'], sign=True)}]</span>"
-    css = ""
+        return "<span class='sub'>reference</span>"
+    d = _digits(r["mean"])
+    text = (f"{_fmt(r['diff'], True, d)} [{_fmt(r['diff_low'], True, d)}, "
+            f"{_fmt(r['diff_high'], True, d)}]")
+    css = "n sub"
     if outcome in HIGHER_IS_BETTER and np.isfinite(r["diff_low"]) and (r["diff_low"] > 0 or r["diff_high"] < 0):
         better = (r["diff"] > 0) == HIGHER_IS_BETTER[outcome]
-        css = " class='better'" if better else " class='worse'"
-    return f"<td{css}>{text}</td>"
+        css = "n better" if better else "n worse"
+    return f"<span class='{css}'>{text}</span>"
 
 
 def _sector_table(report: ComparisonReport) -> str:
@@ -219,11 +222,16 @@ def _value(v: Any) -> str:
     return str(v)
 
 
-def _fmt(x: float, sign: bool = False) -> str:
+def _digits(x: float) -> int:
+    """Decimals for a number of this size: 254,049; 74.9; 9.18."""
+    ax = abs(x) if x is not None and np.isfinite(x) else 0.0
+    return 0 if ax >= 1000 else 1 if ax >= 10 else 2
+
+
+def _fmt(x: float, sign: bool = False, digits: int | None = None) -> str:
     if x is None or not np.isfinite(x):
         return "–"
-    ax = abs(x)
-    digits = 0 if ax >= 1000 else 1 if ax >= 10 else 2
+    digits = _digits(x) if digits is None else digits
     return f"{x:+,.{digits}f}" if sign else f"{x:,.{digits}f}"
 
 

@@ -4,8 +4,9 @@ Only a window of runs (twice the backend's capacity) is in flight at a time, and
 run's table is written and dropped at once, so memory stays flat however large the sweep is and
 Ctrl-C stops quickly. Runs already stored are skipped: starting the same sweep again computes
 only what is missing. A run that raises is recorded with its error and traceback and the others
-go on. A worker process that dies (killed, out of memory) takes its runs with it: they are put
-back at the end of the queue and retried, and recorded as failures after three lost attempts.
+go on. A worker process that dies (killed, out of memory) breaks the local pool and takes every
+run in flight with it: those runs are retried one at a time on a fresh pool, so the run that
+kills its worker is found and recorded as a failure, and the innocent ones are stored.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from sim.runner.progress import Progress
 from sim.runner.store import Failure, RunStore
 from sim.runner.worker import Model, RunOutput, compute_run
 
-MAX_ATTEMPTS = 3
-"""How often a run is tried when its worker process dies under it."""
+MAX_ATTEMPTS = 2
+"""How often a run is tried alone when its worker process dies under it."""
 
 
 @dataclass
@@ -81,11 +82,13 @@ class _Loop:
         self.failures = store.failures()
         self.in_flight: dict[cf.Future, RunSpec] = {}
         self.queue: deque[RunSpec] = deque()
+        self.suspects: deque[RunSpec] = deque()  # in flight when a worker died: retried alone
+        self.alone: str | None = None              # the suspect now running by itself
         self.lost: Counter[str] = Counter()
 
     def run(self, todo: list[RunSpec]) -> None:
         self.queue.extend(todo)
-        while self.queue or self.in_flight:
+        while self.queue or self.suspects or self.in_flight:
             self._fill()
             done, _ = cf.wait(list(self.in_flight), timeout=1.0, return_when=cf.FIRST_COMPLETED)
             broken = False
@@ -96,22 +99,34 @@ class _Loop:
                 self._restart_after_lost_worker()
 
     def _fill(self) -> None:
+        if self.suspects:
+            if not self.in_flight:
+                spec = self.suspects.popleft()
+                self.alone = spec.run_id
+                self._submit(spec)
+            return
         window = 2 * self.backend.capacity()
         while self.queue and len(self.in_flight) < window:
-            spec = self.queue.popleft()
-            future = self.backend.executor.submit(compute_run, spec, self.model)
-            self.in_flight[future] = spec
+            self._submit(self.queue.popleft())
+
+    def _submit(self, spec: RunSpec) -> None:
+        self.in_flight[self.backend.executor.submit(compute_run, spec, self.model)] = spec
 
     def _handle(self, future: cf.Future, spec: RunSpec) -> bool:
         """Store or record one outcome; True when its worker process was lost."""
+        alone, self.alone = spec.run_id == self.alone, None
         try:
             output: RunOutput = future.result()
         except BrokenProcessPool:
+            if not alone:  # any run in flight may have been the one that killed the worker
+                self.suspects.append(spec)
+                return True
             self.lost[spec.run_id] += 1
             if self.lost[spec.run_id] < MAX_ATTEMPTS:
-                self.queue.append(spec)
-                return True
-            self._fail(spec, "the worker process died while running it (killed or out of memory)", "")
+                self.suspects.appendleft(spec)
+            else:
+                self._fail(spec, "the worker process died while running it (killed or out of "
+                                 "memory)", "")
             return True
         except Exception as err:  # noqa: BLE001 - e.g. a Dask worker killed too often
             self._fail(spec, f"{type(err).__name__}: {err}", "")
@@ -137,8 +152,8 @@ class _Loop:
         self.bar.failure()
 
     def _restart_after_lost_worker(self) -> None:
-        # Every run in flight on a broken pool is lost with it: queue them again, fresh pool.
-        self.queue.extend(self.in_flight.values())
+        # Every run in flight on a broken pool is lost with it: retry them alone, on a fresh pool.
+        self.suspects.extend(self.in_flight.values())
         self.in_flight.clear()
         self.bar.write("a worker process died; restarting the workers and retrying its runs")
         self.backend.restart()

@@ -10,11 +10,14 @@ sweep loop in ``sim.runner.execute`` only ever sees that interface.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import logging
 import multiprocessing
 import os
 import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Literal
 
 BackendKind = Literal["serial", "local", "dask"]
@@ -70,9 +73,20 @@ class Backend:
         self.close(cancel=exc[0] is not None)
 
 
-def _ignore_sigint() -> None:
-    """Worker initializer: Ctrl-C is handled by the parent, which stops the workers cleanly."""
+def _init_worker(parent: int) -> None:
+    """Worker initializer: leave Ctrl-C to the parent, and exit when the parent is gone.
+
+    The parent stops its workers cleanly after Ctrl-C or ``kill``; after ``kill -9`` it cannot,
+    and an idle pool worker would otherwise wait forever for work that never comes.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="reformsim-parent-watch", daemon=True).start()
 
 
 class LocalBackend(Backend):
@@ -88,7 +102,7 @@ class LocalBackend(Backend):
     def _new_pool(self) -> cf.ProcessPoolExecutor:
         return cf.ProcessPoolExecutor(max_workers=self.workers,
                                       mp_context=multiprocessing.get_context("spawn"),
-                                      initializer=_ignore_sigint)
+                                      initializer=_init_worker, initargs=(os.getpid(),))
 
     def capacity(self) -> int:
         return self.workers
@@ -124,8 +138,10 @@ class DaskBackend(Backend):
 
         self.cluster = None
         if scheduler is None:
-            self.cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
-                                        processes=True, host="127.0.0.1", dashboard_address=None)
+            with _workers_ignore_sigint():
+                self.cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
+                                            processes=True, host="127.0.0.1",
+                                            dashboard_address=None, silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
         else:
             self.client = Client(scheduler, timeout="30s")
@@ -150,6 +166,19 @@ class DaskBackend(Backend):
     def describe(self) -> str:
         where = "a local Dask cluster" if self.cluster else f"the Dask scheduler {self.client.scheduler.address}"
         return f"{where} ({self.capacity()} worker threads)"
+
+
+@contextmanager
+def _workers_ignore_sigint() -> Iterator[None]:
+    """Start processes with Ctrl-C ignored (inherited): the parent stops them cleanly."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def default_workers() -> int:

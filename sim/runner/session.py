@@ -19,7 +19,7 @@ EXIT_OK, EXIT_FAILED_RUNS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 def add_backend_arguments(p: argparse.ArgumentParser) -> None:
     """``--workers``, ``--backend``, ``--scheduler`` and ``--no-progress``."""
-    p.add_argument("--workers", type=_positive, default=None, metavar="N",
+    p.add_argument("--workers", type=positive_int, default=None, metavar="N",
                    help=f"worker processes on this machine (default: one per core, here "
                         f"{default_workers()}); with --backend dask and no --scheduler, the size "
                         "of the local Dask cluster")
@@ -33,7 +33,8 @@ def add_backend_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def _positive(text: str) -> int:
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
     try:
         value = int(text)
     except ValueError:
