@@ -56,6 +56,10 @@ class WorldParams(Params):
                                         source="model design")
     staff_headroom: float = param(1.3, "Employee slots per unit relative to its initial staff",
                                   ge=1.0, le=3.0, source="model design (room to grow)")
+    initial_vacancy: float = param(0.04, "Share of positions vacant at the start (recruitment "
+                                         "takes months)", ge=0, le=0.5,
+                                   source="estimated: the model's steady state with its hiring "
+                                          "and turnover rates")
     initial_practices: float = param(0.1, "Probability that a unit starts with a given practice",
                                      ge=0, le=1, source="estimated")
 
@@ -193,7 +197,8 @@ def _build_employees(units: Units, citizens: Citizens, p: WorldParams,
                      rng: np.random.Generator) -> Employees:
     spc = p.staff_per_client.array()
     load = np.bincount(citizens.unit, weights=citizens.need, minlength=len(units))
-    staff0 = np.where(units.active, np.round(load * spc[units.sector]), 0).astype(np.int64)
+    staffed = spc[units.sector] * (1 - p.initial_vacancy)
+    staff0 = np.where(units.active, np.round(load * staffed), 0).astype(np.int64)
     dormant_staff = np.where(units.active, 0, units.capacity * spc[units.sector])
     pool = np.ceil(np.maximum(staff0, dormant_staff) * p.staff_headroom) + 2
     pool = pool.astype(np.int64)

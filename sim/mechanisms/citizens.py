@@ -60,7 +60,10 @@ class Citizens(Mechanism):
     def setup(self, model: ReformModel) -> None:
         self.rng = model.stream("citizens")
         c, u = model.citizens_state, model.units_state
-        c.expectation[:] = self._new_expectations(u.quality[c.unit])
+        # Users at the start have used the service a while: their expectations have adapted to
+        # what they meet (newcomers later expect a little more, ``expectation_gap``).
+        noise = self.rng.normal(0, self.p.expectation_spread / 2, len(c))
+        c.expectation[:] = (u.quality[c.unit] + c.match + noise).astype(np.float32)
         self.experience(model)
 
     def _new_expectations(self, quality: np.ndarray) -> np.ndarray:
