@@ -18,9 +18,9 @@ of the base hazards to the official sick-leave statistics in docs/sources.md §1
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 
 from sim.mechanisms import Mechanism
@@ -101,18 +101,6 @@ class HealthParams(Params):
                                     ge=0, le=1, unit="per month", source="estimated")
 
 
-@dataclass
-class _Job:
-    """One month's job conditions of the staff, one row per occupied slot (``staff``)."""
-
-    unit: np.ndarray
-    competence: np.ndarray
-    demands: np.ndarray
-    control: np.ndarray
-    support: np.ndarray
-    strain: np.ndarray
-
-
 class Health(Mechanism):
     """Demands, control, support and strain; absence spells, recovery, turnover."""
 
@@ -133,87 +121,62 @@ class Health(Mechanism):
         e.absence_months[on_leave] = self.rng.integers(0, 4, on_leave.sum())
 
     def monthly(self, model: ReformModel) -> None:
-        # Only occupied slots are updated: a vacant slot's values mean nothing and are set
-        # afresh when someone is hired into it (docs/performance.md).
-        e, u = model.employees_state, model.units_state
-        staff = np.flatnonzero(e.active)
-        job = self._job_conditions(model, staff)
-        self._absence(e, u, staff, job)
-        self._leavers(model, staff, job)
-        self._motivation_and_competence(e, u, staff, job)
+        # One pass of a compiled kernel over the occupied slots (a vacant slot's values mean
+        # nothing and are set afresh on hire; docs/performance.md). Unit-level terms are
+        # NumPy over units; every random number comes from self.rng, drawn here in a fixed
+        # order (one uniform per person for a new spell or recovery, one for leaving, then the
+        # days of the short spells started) and passed in.
+        p, e, u = self.p, model.employees_state, model.units_state
+        n_staff = int(np.count_nonzero(e.active))
+        draws = self.rng.random(2 * n_staff)
+        sector = u.sector.astype(np.intp)
+        motivation_bonus = 0.1 * u.empowerment.astype(np.float64)
+        growth = p.learning * (1 + 2 * u.training.astype(np.float64) + u.empowerment)
+        short_slots = np.empty(n_staff, dtype=np.int64)
+        leaver_slots = np.empty(n_staff, dtype=np.int64)
+        n_short, n_leavers = _month_kernel(
+            e.active, e.unit, e.trait, e.competence, e.frailty, e.motivation, e.absence,
+            e.absence_months, e.tenure, e.demands, e.control, e.support, e.strain,
+            *self._unit_terms(model),
+            p.long_hazard.array()[sector], p.short_hazard.array()[sector],
+            p.turnover.array()[sector], motivation_bonus, growth,
+            draws[:n_staff], draws[n_staff:], self._weights(),
+            float(p.strain_long), float(p.strain_short), float(p.recovery),
+            float(p.strain_recovery), float(p.strain_turnover), int(p.max_spell_months),
+            float(p.motivation_speed), short_slots, leaver_slots)
+        e.short_days[:] = 0
+        days = 1 + self.rng.poisson(p.short_spell_days - 1, n_short)
+        e.short_days[short_slots[:n_short]] = np.minimum(days, WORKDAYS_PER_MONTH)
+        model.release(leaver_slots[:n_leavers], reason="turnover")
 
     def job_conditions(self, model: ReformModel) -> None:
         """Demands, control, support and strain of every employee from their unit's state."""
-        self._job_conditions(model, np.flatnonzero(model.employees_state.active))
+        e = model.employees_state
+        _conditions_kernel(e.active, e.unit, e.trait, e.competence, e.demands, e.control,
+                           e.support, e.strain, *self._unit_terms(model), self._weights())
 
-    def _job_conditions(self, model: ReformModel, staff: np.ndarray) -> _Job:
-        p, e, u = self.p, model.employees_state, model.units_state
-        k = e.unit[staff].astype(np.intp)  # an index used many times: convert once
-        practice_demand = model.practice_effect("demand")
-        demands = (0.5 + p.workload_demands * (u.workload - 1) + p.absence_demands * (u.absence_share - p.reference_absence)
-                   + p.paperwork_demands * (u.paperwork - 0.15) + p.change_demands * u.change_load
-                   + p.insecurity_demands * u.insecurity + practice_demand)
-        control = (0.5 + p.autonomy_control * (u.autonomy - 0.3)
-                   + p.empowerment_control * u.empowerment)
-        support = (0.6 + p.management_support * (u.mgmt_support - 0.5)
-                   + p.empowerment_support * u.empowerment - p.absence_demands * 0.5 * (u.absence_share - p.reference_absence))
-        competence = e.competence[staff]
-        demands = np.clip(demands[k] + e.trait[staff], 0, 1).astype(np.float32)
-        control = np.clip(control[k] + p.competence_control * (competence - 0.6), 0, 1)
-        support = np.clip(support, 0, 1)[k]
-        strain = ((demands - 0.5) - p.control_weight * (control - 0.5)
-                  - p.support_weight * (support - 0.6))
-        job = _Job(k, competence, demands, control, support, strain)
-        e.demands[staff], e.control[staff] = job.demands, job.control
-        e.support[staff], e.strain[staff] = job.support, job.strain
-        return job
+    def _weights(self) -> np.ndarray:
+        p = self.p
+        return np.array([p.competence_control, p.control_weight, p.support_weight], dtype=np.float64)
 
-    def _absence(self, e, u, staff: np.ndarray, job: _Job) -> None:
-        # Hazards and random numbers only for occupied slots, and hazards only where they can
-        # act (people at work; people on a long spell).
-        p, rng = self.p, self.rng
-        absence = e.absence[staff]
-        at_work = absence == ABSENCE_NONE
-        slots, s = staff[at_work], job.strain[at_work]
-        unit, frailty = job.unit[at_work], e.frailty[slots]
-        h_long = p.long_hazard.array()[u.sector][unit] * frailty * np.exp(p.strain_long * s)
-        h_short = p.short_hazard.array()[u.sector][unit] * frailty * np.exp(p.strain_short * s)
-        draw = rng.random(len(staff))[at_work]
-        long_spell = draw < h_long
-        start_long = slots[long_spell]
-        start_short = slots[~long_spell & (draw < h_long + h_short)]
-        on_long = absence == ABSENCE_LONG   # vacant slots are never on leave (model.release)
-        slots = staff[on_long]
-        draw = rng.random(len(staff))[on_long]
-        recover = slots[draw < p.recovery * np.exp(-p.strain_recovery * job.strain[on_long])]
-        e.short_days[:] = 0
-        days = 1 + rng.poisson(p.short_spell_days - 1, len(start_short))
-        e.short_days[start_short] = np.minimum(days, WORKDAYS_PER_MONTH)
-        e.absence[recover] = ABSENCE_NONE
-        e.absence_months[recover] = 0
-        e.absence[start_long] = ABSENCE_LONG
-        e.absence_months += e.absence == ABSENCE_LONG
-
-    def _leavers(self, model: ReformModel, staff: np.ndarray, job: _Job) -> None:
-        p, e, u = self.p, model.employees_state, model.units_state
-        leaving = e.absence_months[staff] > p.max_spell_months   # sickness benefit exhausted
-        staying = np.flatnonzero(~leaving)
-        h = (p.turnover.array()[u.sector][job.unit[staying]]
-             * np.exp(p.strain_turnover * job.strain[staying]))
-        leaving[staying[self.rng.random(len(staff))[staying] < h]] = True
-        model.release(staff[leaving], reason="turnover")
-
-    def _motivation_and_competence(self, e, u, staff: np.ndarray, job: _Job) -> None:
-        p, k = self.p, job.unit
-        target = (0.7 + 0.3 * (job.control - 0.5) + 0.2 * (job.support - 0.6) - 0.5 * job.strain
-                  + (0.1 * u.empowerment)[k])
-        motivation = e.motivation[staff]
-        motivation += p.motivation_speed * (np.clip(target, 0, 1) - motivation)
-        e.motivation[staff] = motivation
-        growth = (p.learning * (1 + 2 * u.training + u.empowerment))[k]
-        job.competence += growth * (1 - job.competence)
-        e.competence[staff] = job.competence
-        e.tenure += e.active
+    def _unit_terms(self, model: ReformModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per unit, in float64: the demands and control its situation gives (before the
+        person's trait and competence) and the support (clipped to 0-1)."""
+        p, u = self.p, model.units_state
+        f64 = np.float64
+        excess_absence = u.absence_share.astype(f64) - p.reference_absence
+        demands = (0.5 + p.workload_demands * (u.workload.astype(f64) - 1)
+                   + p.absence_demands * excess_absence
+                   + p.paperwork_demands * (u.paperwork.astype(f64) - 0.15)
+                   + p.change_demands * u.change_load.astype(f64)
+                   + p.insecurity_demands * u.insecurity.astype(f64)
+                   + model.practice_effect("demand"))
+        empowerment = u.empowerment.astype(f64)
+        control = (0.5 + p.autonomy_control * (u.autonomy.astype(f64) - 0.3)
+                   + p.empowerment_control * empowerment)
+        support = (0.6 + p.management_support * (u.mgmt_support.astype(f64) - 0.5)
+                   + p.empowerment_support * empowerment - p.absence_demands * 0.5 * excess_absence)
+        return demands, control, np.clip(support, 0, 1)
 
     def absence_days(self, model: ReformModel) -> np.ndarray:
         """Working days lost this month by each employee slot."""
@@ -229,6 +192,107 @@ class Health(Mechanism):
         absent = np.flatnonzero(e.active & (on_long | (e.short_days > 0)))
         days = e.short_days[absent] + on_long[absent] * (WORKDAYS_PER_MONTH * self.p.long_spell_degree)
         return np.bincount(e.unit[absent], weights=days, minlength=len(model.units_state))
+
+
+# --- the compiled per-employee kernels ----------------------------------------------------------
+# Compiled on first use and cached in __pycache__ next to this file (numba ``cache=True``): about
+# 0.9 s the first time, about 0.15 s to load in a new process afterwards. Single-threaded and
+# without fastmath, so a seed fixes every result bit for bit; the arithmetic is float64 and the
+# float32 state is written back rounded. numba is a declared dependency: no fallback.
+
+_NONE, _LONG = int(ABSENCE_NONE), int(ABSENCE_LONG)   # compile-time constants in the kernels
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _job(slot, k, trait, competence, unit_demands, unit_control, unit_support, weights):
+    """One person's demands, control, support and strain (float64)."""
+    demands = min(max(unit_demands[k] + trait[slot], 0.0), 1.0)
+    control = min(max(unit_control[k] + weights[0] * (competence[slot] - 0.6), 0.0), 1.0)
+    support = unit_support[k]
+    strain = (demands - 0.5) - weights[1] * (control - 0.5) - weights[2] * (support - 0.6)
+    return demands, control, support, strain
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _surely_above(draw, a, y, b, z):
+    """True if ``draw >= a * exp(y) + b * exp(z)`` (a, b >= 0) is certain without computing exp.
+
+    exp(y) <= 1 / (1 - y) for every y < 1, so when ``draw`` is at least that bound (with a
+    margin far above rounding error) the hazard test fails whatever exp returns. Most draws are
+    far above the monthly hazards, so most of the ``exp`` calls are skipped; the outcome of every
+    test is the same as evaluating it in full (False means: evaluate it in full)."""
+    if y >= 0.5 or z >= 0.5:
+        return False
+    return draw * (1.0 - y) * (1.0 - z) >= (a * (1.0 - z) + b * (1.0 - y)) * (1.0 + 1e-9)
+
+
+@numba.njit(cache=True, nogil=True)
+def _conditions_kernel(active, unit, trait, competence, demands, control, support, strain,
+                       unit_demands, unit_control, unit_support, weights):  # pragma: no cover
+    for slot in range(len(active)):
+        if active[slot]:
+            d, c, s, x = _job(slot, unit[slot], trait, competence, unit_demands, unit_control,
+                              unit_support, weights)
+            demands[slot], control[slot], support[slot], strain[slot] = d, c, s, x
+
+
+@numba.njit(cache=True, nogil=True)
+def _month_kernel(active, unit, trait, competence, frailty, motivation, absence, absence_months,
+                  tenure, demands, control, support, strain,
+                  unit_demands, unit_control, unit_support, long_hazard, short_hazard,
+                  turnover, motivation_bonus, growth, spell_draw, leave_draw, weights,
+                  strain_long, strain_short, recovery, strain_recovery, strain_turnover,
+                  max_spell_months, motivation_speed, short_slots, leaver_slots):  # pragma: no cover
+    """A month of every occupied slot, in slot order (the j-th person uses the j-th draws).
+
+    Writes demands, control, support, strain, absence, absence_months, motivation, competence
+    and tenure; puts the slots that start a short spell and the slots whose person leaves into
+    ``short_slots`` and ``leaver_slots``, and returns how many of each."""
+    n_short = n_leavers = 0
+    j = 0
+    for slot in range(len(active)):
+        if not active[slot]:
+            continue
+        k = unit[slot]
+        d, c, s, x = _job(slot, k, trait, competence, unit_demands, unit_control,
+                          unit_support, weights)
+        demands[slot], control[slot], support[slot], strain[slot] = d, c, s, x
+        # Sickness absence: a new spell for people at work, recovery for people on a long one.
+        draw = spell_draw[j]
+        months = absence_months[slot]
+        if absence[slot] == _NONE:
+            base_long, base_short = long_hazard[k] * frailty[slot], short_hazard[k] * frailty[slot]
+            y_long, y_short = strain_long * x, strain_short * x
+            if not _surely_above(draw, base_long, y_long, base_short, y_short):
+                h_long = base_long * np.exp(y_long)
+                if draw < h_long:
+                    absence[slot] = _LONG
+                elif draw < h_long + base_short * np.exp(y_short):
+                    short_slots[n_short] = slot
+                    n_short += 1
+        elif absence[slot] == _LONG:
+            y = -strain_recovery * x
+            if not _surely_above(draw, recovery, y, 0.0, 0.0) and draw < recovery * np.exp(y):
+                absence[slot] = _NONE
+                months = 0
+        if absence[slot] == _LONG:
+            months += 1
+        absence_months[slot] = months
+        # Leaving: sickness benefit exhausted, or turnover.
+        y = strain_turnover * x
+        if months > max_spell_months or (not _surely_above(leave_draw[j], turnover[k], y, 0.0, 0.0)
+                                         and leave_draw[j] < turnover[k] * np.exp(y)):
+            leaver_slots[n_leavers] = slot
+            n_leavers += 1
+        else:
+            tenure[slot] += 1
+        # Motivation follows the job; competence grows (from this month's value).
+        target = (0.7 + 0.3 * (c - 0.5) + 0.2 * (s - 0.6) - 0.5 * x + motivation_bonus[k])
+        m = motivation[slot]
+        motivation[slot] = m + motivation_speed * (min(max(target, 0.0), 1.0) - m)
+        comp = competence[slot]
+        competence[slot] = comp + growth[k] * (1 - comp)
+        j += 1
+    return n_short, n_leavers
 
 
 MECHANISM = Health
