@@ -53,7 +53,7 @@ class BudgetParams(Params):
     nav_refund_share: float = param(0.85, "Share of the wages of long-spell absentees refunded by "
                                           "the state (sickness benefit after 16 days, capped at 6G)",
                                     ge=0, le=1, source="Folketrygdloven ch. 8; cap effect estimated")
-    absence_allowance: float = param(0.07, "Expected absence cost allowed for in the norm cost",
+    absence_allowance: float = param(0.03, "Expected net absence cost allowed for in the norm cost",
                                      ge=0, le=0.5, unit="share of wage cost", source="estimated")
     admin_share: float = param(0.07, "Central administration cost relative to service cost",
                                ge=0, le=0.5, source="estimated (KOSTRA: administration ~7-8 %)")

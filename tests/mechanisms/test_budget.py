@@ -28,8 +28,10 @@ def test_units_are_staffed_to_what_their_budget_pays_for():
     assert 0.9 < ratio <= 1.05
 
 
-def test_spending_stays_near_the_budget_within_the_financial_limit():
-    model = make_model(seed=4, years=2)
-    model.run(12)
-    m = model.municipalities_state
-    assert abs(m.spent.sum() / m.budget.sum() - 1) < 0.1
+def test_spending_stays_within_the_financial_limit_and_vacancies_leave_a_little_unspent():
+    for seed in (4, 5):
+        model = make_model(seed=seed, years=2)
+        model.run(12)
+        m = model.municipalities_state
+        assert 0.85 < m.spent.sum() / m.budget.sum() < 1.0
+        assert (m.spent <= m.budget * 1.02).all()
