@@ -6,11 +6,19 @@ environment of ``sim.dashboard.server``).
 The sidebar holds, from the top:
 
 * *Scenario* (ours): the reform preset (a built-in scenario), the comparison preset and the seed.
-  Choosing one builds a new pair of runs and loads the preset's values into the levers below.
+  Choosing one builds a new pair of runs and loads the preset's values into the levers.
   A seed that is not a whole number in range is refused on the page.
 * *Controls* (Mesa's): play/pause, step, reset, play interval and render interval.
-* *Model Parameters* (Mesa's): the levers (``sim.dashboard.levers``) -- sliders and switches that
-  take effect when *Reset* is pressed.
+* *Information* (Mesa's): the step count.
+* *Levers* (ours, ``sim.dashboard.levers``): sliders and switches that take effect when *Reset*
+  is pressed.
+
+*Reset* always runs what the sidebar shows: the chosen preset, comparison and seed, with the
+preset's lever values and the levers moved since choosing it (``runs.RunSetup``). The levers are
+ours rather than Mesa's *Model Parameters* (left empty, and hidden by ``components.CSS``): Mesa's
+sidebar reaches the page layout through a portal, so its components -- and the parameters Mesa's
+Reset rebuilds the model from -- are not remounted by SolaraViz's ``.key`` when the preset
+changes; with them, Reset after a change of preset ran the first preset.
 
 The main area shows the outcome charts, the side-by-side summary with the export buttons, the
 learning network, one municipality's units and what each lever means.
@@ -27,12 +35,13 @@ import solara
 from mesa.visualization import SolaraViz
 
 from sim.dashboard import components as c
+from sim.dashboard.levers import LEVERS_BY_PARAM
 from sim.dashboard.levers import model_params as lever_params
 from sim.dashboard.runs import (
     DEFAULT_COMPARE,
     DEFAULT_PRESET,
     DEFAULT_SEED,
-    DashboardModel,
+    RunSetup,
     load_preset,
     parse_seed,
     presets,
@@ -63,6 +72,59 @@ def initial_values(params: dict) -> dict:
     """The starting value of every model parameter (the ``value`` of each input)."""
     return {k: (v["value"] if isinstance(v, dict) and "type" in v else v)
             for k, v in params.items()}
+
+
+def lever_inputs(preset: str) -> dict:
+    """The lever inputs for ``preset``: ``{param: {"type", "value", "min", ...}}`` at its values."""
+    params = viz_params(preset, DEFAULT_COMPARE, DEFAULT_SEED)
+    return {k: v for k, v in params.items() if isinstance(v, dict) and "type" in v}
+
+
+@solara.component
+def LeverPanel(setup: RunSetup):
+    """The levers, starting at the preset's values; each move is recorded in ``setup``.
+
+    The page mounts a fresh panel (``.key``) for every new setup, so the sliders always show what
+    *Reset* will run.
+    """
+    inputs = solara.use_memo(lambda: lever_inputs(setup.preset), [setup.preset])
+    with solara.Card("Levers", classes=["reformsim-levers"]):
+        solara.HTML(tag="div", unsafe_innerHTML=(
+            f"Starting from <b>{html.escape(setup.preset)}</b>. "
+            "Move a lever, then press <b>Reset</b> to run with it."),
+            style="font-size:12px;color:#555")
+        group = None
+        for name, spec in inputs.items():
+            lever = LEVERS_BY_PARAM.get(name)
+            if lever is not None and lever.group != group:
+                group = lever.group
+                solara.HTML(tag="div", unsafe_innerHTML=html.escape(group),
+                            style="font-size:12px;font-weight:bold;margin-top:8px")
+
+            def on_value(value, name=name):
+                setup.move(name, value)
+
+            if spec["type"] == "Checkbox":
+                solara.Checkbox(label=spec["label"], value=spec["value"], on_value=on_value)
+            else:
+                slider = solara.SliderInt if spec["type"] == "SliderInt" else solara.SliderFloat
+                slider(spec["label"], value=spec["value"], min=spec["min"], max=spec["max"],
+                       step=spec["step"], on_value=on_value)
+
+
+@solara.component
+def LeverSidebar(setup: RunSetup, choice_key: str):
+    """The lever panel in the sidebar, below Mesa's *Controls* (so Step and Play stay in view).
+
+    Solara's sidebar shows the parts declared deeper in the page after those declared higher up
+    (offset ``2**depth``; equal depths in the order they were added, which changes when SolaraViz
+    is remounted). The ``Sidebar`` here is declared two levels deeper than SolaraViz's own, so the
+    levers come last every time. (Were the order ever different, the page would still work: the
+    levers would merely appear higher up.)
+    """
+    with (solara.Column(style="display:none"), solara.Column(), solara.Column(),
+          solara.Sidebar()):
+        LeverPanel(setup).key(f"levers-{choice_key}")
 
 
 @solara.component
@@ -100,8 +162,8 @@ def ScenarioPanel(settings: solara.Reactive[dict]):
         if seed_problem.value:
             solara.Error(seed_problem.value, classes=["reformsim-refused"])
         solara.HTML(tag="div", unsafe_innerHTML=(
-            "Choosing a preset loads its values into the levers below and starts again. "
-            "Move a lever, then press <b>Reset</b> to run with it."),
+            "Choosing a preset loads its values into the <b>Levers</b> (further down) and "
+            "starts again. Move a lever, then press <b>Reset</b> to run with it."),
             style="font-size:12px;color:#555")
 
 
@@ -110,17 +172,20 @@ def Dashboard():
     settings = solara.use_reactive(
         {"preset": DEFAULT_PRESET, "compare_with": DEFAULT_COMPARE, "seed": DEFAULT_SEED})
     s = settings.value
-    params = solara.use_memo(lambda: viz_params(s["preset"], s["compare_with"], s["seed"]),
-                             [s["preset"], s["compare_with"], s["seed"]])
-    model = solara.use_memo(
-        lambda: DashboardModel(**initial_values(params)),
-        [s["preset"], s["compare_with"], s["seed"]])
+    choice = [s["preset"], s["compare_with"], s["seed"]]
+    # one setup per choice: the levers start at the preset's values, Reset builds the setup
+    setup = solara.use_memo(lambda: RunSetup(s["preset"], s["compare_with"], s["seed"]), choice)
+    model = solara.use_memo(setup.build, choice)
     model_r = solara.use_reactive(model)
+    key = f"{s['preset']}-{s['compare_with']}-{s['seed']}"
     solara.Style(c.CSS)
     with solara.Sidebar():
         ScenarioPanel(settings)
-    SolaraViz(model_r, components=list(COMPONENTS), model_params=params, name=TITLE,
-              play_interval=PLAY_INTERVAL_MS).key(f"viz-{s['preset']}-{s['compare_with']}-{s['seed']}")
+    # No model_params: the levers are ours (LeverSidebar), and Reset ignores Mesa's copy of them
+    # (the model class is bound to ``setup``).
+    SolaraViz(model_r, components=list(COMPONENTS), model_params={}, name=TITLE,
+              play_interval=PLAY_INTERVAL_MS).key(f"viz-{key}")
+    LeverSidebar(setup, key)
 
 
 page = Dashboard()

@@ -387,6 +387,8 @@ CSS = """
 .vue-grid-item { overflow: auto; }
 .reformsim-chart { max-width: 100%; height: auto; }
 .reformsim-units td, .reformsim-summary td { border-top: 1px solid #eee; }
+/* a card with nothing in it (Mesa's "Model Parameters": the levers have their own card) */
+.v-card:has(> .v-card__text > div:only-child:empty) { display: none; }
 """
 
 

@@ -1,7 +1,8 @@
 """The model behind the dashboard: two runs of ``ReformModel`` on the same seed, side by side.
 
-Mesa's SolaraViz builds its model from keyword arguments (and rebuilds it on *Reset* with the
-values on the page), so :class:`DashboardModel` takes the preset, the comparison preset, the seed
+Mesa's SolaraViz rebuilds its model on *Reset* as ``type(model)(**keywords)``; the page hands it a
+subclass bound to a :class:`RunSetup` (the sidebar's choice and the levers moved), which ignores
+Mesa's keywords. :class:`DashboardModel` takes the preset, the comparison preset, the seed
 and one keyword per lever (``sim.dashboard.levers``), turns the levers into scenario overrides and
 builds two ``ReformModel`` runs at workshop scale: *yours* (the preset with your lever settings)
 and the *comparison* (another preset, unchanged). Both use the same seed, so a difference between
@@ -16,6 +17,7 @@ False, so Play and Step are disabled) and is shown the same way; the page stays 
 from __future__ import annotations
 
 import traceback
+from dataclasses import dataclass, field
 from typing import Any
 
 import mesa
@@ -211,3 +213,47 @@ class DashboardModel(mesa.Model):
         out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         out.attrs["overrides"] = dict(self.overrides)
         return out
+
+
+@dataclass
+class RunSetup:
+    """What the page's *Reset* runs: the sidebar's preset, comparison and seed plus the levers moved.
+
+    The dashboard makes one per choice of preset/comparison/seed (a new choice starts with no lever
+    moved, i.e. the preset's own values) and records every lever the user moves with
+    :meth:`move`. :meth:`model_class` is the model class handed to Mesa's SolaraViz: Mesa's *Reset*
+    calls ``type(model)(**its_parameters)``, and this class ignores those parameters -- Mesa keeps
+    them in component state that outlives a change of preset (its sidebar is not remounted), so
+    they can be stale -- and builds ``DashboardModel`` from this setup instead: the current preset
+    with its own lever values, overridden by the levers the user moved.
+    """
+
+    preset: str = DEFAULT_PRESET
+    compare_with: str = DEFAULT_COMPARE
+    seed: Any = DEFAULT_SEED
+    moved: dict[str, Any] = field(default_factory=dict)
+
+    def move(self, param: str, value: Any) -> None:
+        """Record that the lever ``param`` (``Lever.param_name``) was set to ``value``."""
+        self.moved[param] = value
+
+    def kwargs(self) -> dict[str, Any]:
+        """``DashboardModel`` keywords: the settings and the moved levers (the rest: the preset's)."""
+        return {"preset": self.preset, "compare_with": self.compare_with, "seed": self.seed,
+                **self.moved}
+
+    def build(self) -> DashboardModel:
+        return self.model_class()()
+
+    def model_class(self) -> type[DashboardModel]:
+        """A ``DashboardModel`` subclass whose constructor always builds this setup."""
+        setup = self
+
+        class BoundDashboardModel(DashboardModel):
+            def __init__(self, **_mesa_params: Any) -> None:
+                # Mesa's Reset passes its own copy of the parameters (and an empty Scenario):
+                # possibly stale, so not used -- the setup is what the page shows.
+                DashboardModel.__init__(self, **setup.kwargs())
+
+        BoundDashboardModel.__qualname__ = BoundDashboardModel.__name__ = "DashboardModel"
+        return BoundDashboardModel

@@ -81,18 +81,62 @@ def test_page_renders_offline_with_sliders_and_charts(page, dashboard_url):
     assert any("/_solara/cdn/" in u for u in page.log.requests), "front end not served locally"
 
 
+def reform_preset() -> str:
+    """A preset that switches a reform on (vouchers if there is such a preset)."""
+    from sim.dashboard.runs import preset_names
+
+    names = preset_names()
+    return "voucher_choice" if "voucher_choice" in names else names[-1]
+
+
+def switches_on(preset: str) -> list[str]:
+    """The labels of the lever switches that ``preset`` turns on."""
+    from sim.dashboard.app import lever_inputs
+
+    return [spec["label"] for spec in lever_inputs(preset).values()
+            if spec["type"] == "Checkbox" and spec["value"]]
+
+
+def status(page) -> str:
+    return page.locator(".reformsim-status").inner_text()
+
+
+def sidebar_cards(page) -> list[str]:
+    """The titles of the sidebar's cards, top to bottom."""
+    return page.evaluate("() => [...document.querySelectorAll('.v-navigation-drawer .v-card')]"
+                         ".map(c => c.innerText.trim().split('\\n')[0])")
+
+
+def move_budget_down(page) -> float:
+    """Press ArrowLeft twice on the budget slider; returns the new value."""
+    budget = slider(page, "Budget level")
+    start = float(budget.get_attribute("aria-valuenow"))
+    budget.focus()
+    budget.press("ArrowLeft")
+    budget.press("ArrowLeft")
+    new = round(start - 0.1, 2)
+    page.wait_for_function(
+        "v => { const s = document.querySelector('[role=slider][aria-label=\"Budget level\"]');"
+        " return s && Math.abs(parseFloat(s.getAttribute('aria-valuenow')) - v) < 1e-6; }",
+        arg=new, timeout=10_000)
+    return new
+
+
 def test_preset_steps_slider_reset(page, dashboard_url):
     from sim.dashboard.runs import preset_names
 
     open_dashboard(page, dashboard_url)
-    names = preset_names()
-    target = names[-1]
-    compare = names[0]
+    target = reform_preset()
+    compare = preset_names()[0]
+    assert target != compare
     choose(page, "Reform preset (your scenario)", target)
     page.get_by_text(f"Your scenario: {target}").first.wait_for(timeout=LOAD_TIMEOUT)
     choose(page, "Compare with", compare)
     page.get_by_text(f"Comparison: {compare}").first.wait_for(timeout=LOAD_TIMEOUT)
     wait_month(page, 0)
+    on = switches_on(target)
+    for label in on:  # the preset's switches are loaded into the levers
+        expect(page.get_by_role("checkbox", name=label)).to_be_checked()
 
     before = chart_src(page)
     for i in range(1, 4):
@@ -104,24 +148,48 @@ def test_preset_steps_slider_reset(page, dashboard_url):
     assert chart_src(page) != before, "the charts did not change after three steps"
     assert "–" not in page.locator(".reformsim-summary").inner_text()
 
-    budget = slider(page, "Budget level")
-    start = float(budget.get_attribute("aria-valuenow"))
-    budget.focus()
-    budget.press("ArrowLeft")
-    budget.press("ArrowLeft")
-    page.wait_for_function(
-        "v => { const s = document.querySelector('[role=slider][aria-label=\"Budget level\"]');"
-        " return s && Math.abs(parseFloat(s.getAttribute('aria-valuenow')) - v) < 1e-6; }",
-        arg=round(start - 0.1, 2), timeout=10_000)
+    budget = move_budget_down(page)
     page.get_by_role("button", name="Reset", exact=True).click()
     wait_month(page, 0)
-    page.get_by_text(re.compile(r"budget\.budget_level = 0?\.?\d")).first.wait_for(
-        timeout=LOAD_TIMEOUT)
-    assert f"budget.budget_level = {start - 0.1:g}" in page.locator(
-        ".reformsim-status").inner_text()
+    # Reset runs the preset chosen in the sidebar, with the moved lever and nothing else changed
+    page.get_by_text(f"Your scenario: {target} + 1 change").first.wait_for(timeout=LOAD_TIMEOUT)
+    text = status(page)
+    assert f"Your scenario: {target} + 1 change" in text, text
+    assert f"budget.budget_level = {budget:g}" in text, text
+    assert f"Comparison: {compare}" in text, text
+    for label in on:  # e.g. vouchers: still on
+        expect(page.get_by_role("checkbox", name=label)).to_be_checked()
+    cards = sidebar_cards(page)  # Step and Play stay near the top, above the long lever list
+    assert cards.index("Scenario") < cards.index("Controls") < cards.index("Levers"), cards
     page.get_by_role("button", name="Step", exact=True).click()
     wait_month(page, 1)
     screenshot(page, "dashboard-after-reset")
+    page.log.assert_clean()
+
+
+def test_changing_preset_reloads_the_levers(page, dashboard_url):
+    """A lever moved under one preset does not linger (on the page or in Reset) after another."""
+    open_dashboard(page, dashboard_url)
+    first = reform_preset()
+    choose(page, "Reform preset (your scenario)", first)
+    page.get_by_text(f"Your scenario: {first}").first.wait_for(timeout=LOAD_TIMEOUT)
+    start = float(slider(page, "Budget level").get_attribute("aria-valuenow"))
+    move_budget_down(page)
+    choose(page, "Reform preset (your scenario)", "baseline")
+    page.get_by_text("Your scenario: baseline").first.wait_for(timeout=LOAD_TIMEOUT)
+    page.wait_for_function(
+        "v => { const s = document.querySelector('[role=slider][aria-label=\"Budget level\"]');"
+        " return s && Math.abs(parseFloat(s.getAttribute('aria-valuenow')) - v) < 1e-6; }",
+        arg=start, timeout=10_000)
+    for label in switches_on(first):
+        expect(page.get_by_role("checkbox", name=label)).not_to_be_checked()
+    page.get_by_role("button", name="Step", exact=True).click()
+    wait_month(page, 1)
+    page.get_by_role("button", name="Reset", exact=True).click()
+    wait_month(page, 0)
+    text = status(page)
+    assert "Your scenario: baseline (" in text, text
+    assert "change" not in text.split("Comparison:")[0], text
     page.log.assert_clean()
 
 

@@ -134,6 +134,53 @@ def test_mesa_reset_signature_works():
     assert not m.problems and m.seed_value == 5
 
 
+def test_reset_runs_the_chosen_preset_with_the_moved_lever():
+    """Reset builds the sidebar's setup, whatever (stale) parameters Mesa passes it."""
+    from mesa.experimental.scenarios import Scenario
+
+    from sim.dashboard.app import initial_values, viz_params
+    from sim.dashboard.runs import RunSetup
+
+    setup = RunSetup("voucher_choice", "baseline", 5)
+    model = setup.build()
+    assert model.preset == "voucher_choice" and not model.overrides and not model.problems
+    setup.move("budget__budget_level", 0.9)
+    # what Mesa's Reset may hold after a change of preset: the first preset's values, or only
+    # the lever moved since
+    for stale in (initial_values(viz_params("baseline", "baseline", 7)),
+                  {"budget__budget_level": 0.9}, {}):
+        m = type(model)(**stale, scenario=Scenario())
+        assert isinstance(m, DashboardModel)
+        assert (m.preset, m.compare_with, m.seed_value) == ("voucher_choice", "baseline", 5)
+        assert m.overrides == {"budget.budget_level": 0.9}, m.overrides
+        assert m.scenario_mine.vouchers.enabled is True
+        assert m.label("mine") == "Your scenario: voucher_choice + 1 change"
+        assert not m.problems
+
+
+def test_reset_refuses_a_bad_moved_lever_on_the_page():
+    from sim.dashboard.runs import RunSetup
+
+    setup = RunSetup("voucher_choice", "baseline", 5)
+    setup.move("budget__budget_level", 7)
+    m = setup.build()
+    assert m.preset == "voucher_choice" and m.overrides == {}
+    assert any("Budget level" in p for p in m.problems)
+
+
+def test_lever_inputs_start_at_the_preset_values():
+    from sim.dashboard.app import lever_inputs
+
+    for name in preset_names():
+        inputs = lever_inputs(name)
+        assert set(inputs) == {lever.param_name for lever in lv.available_levers()}
+        scenario = __import__("sim.scenario", fromlist=["load_scenario"]).load_scenario(name)
+        for lever in lv.available_levers():
+            assert inputs[lever.param_name]["value"] == lv.snap(
+                lever, lv.get_value(scenario, lever.key))
+    assert lever_inputs("voucher_choice")["vouchers__enabled"]["value"] is True
+
+
 # --------------------------------------------------------------------------- views
 def test_outcome_chart_and_network_render_png(dm):
     from sim.dashboard import components as c
