@@ -70,6 +70,11 @@ class BudgetParams(Params):
                                    source="estimated (shortage of nurses)")
     shed_rate: float = param(0.15, "Monthly share of excess staff shed by reassignment", ge=0,
                              le=1, unit="per month", source="estimated")
+    private_labour_cost: float = param(0.95, "Wage and pension cost per employee of a private "
+                                             "provider relative to the municipality", ge=0.5,
+                                       le=1.5, source="estimated (private kindergartens' and "
+                                                      "contractors' lower pension costs than "
+                                                      "the municipal KLP schemes)")
     private_margin: float = param(0.03, "Share of a private provider's revenue kept as margin",
                                   ge=0, le=0.5, source="estimated")
 
@@ -127,6 +132,7 @@ class Budget(Mechanism):
 
     def _set_targets(self, model: ReformModel) -> None:
         u = model.units_state
+        u.labour_cost[:] = np.where(u.private, self.p.private_labour_cost, 1.0)
         overhead = (self.p.overhead_per_client.array()[u.sector] / 12 * u.clients)
         margin = np.where(u.private, self.p.private_margin, 0.0)
         # a provider plans its staff on its funding at the norm; vacancies and refunded sick pay

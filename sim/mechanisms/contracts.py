@@ -75,10 +75,6 @@ class ContractsParams(Params):
     staffing_floor: float = param(0.85, "Lowest staffing per client the contract allows, "
                                         "relative to the norm", ge=0.3, le=1,
                                   source="estimated (contract specification)")
-    private_labour_cost: float = param(0.95, "Wage and pension cost per employee of a private "
-                                             "firm relative to the municipality", ge=0.5, le=1.5,
-                                       source="estimated (lower pension cost than KLP "
-                                              "schemes); docs/sources.md §7")
     cost_spread: float = param(0.05, "Spread of bidders' cost levels (sd of log)", ge=0, le=1,
                                source="estimated")
     contractible_share: float = param(0.6, "Share of quality the contract can specify and "
@@ -201,8 +197,9 @@ class Contracts(Mechanism):
         opportunist = rng.random((n_lots, MAX_BIDDERS)) < p.opportunism
         opportunist[:, 0] = np.where(incumbent, self.opportunist[lots], opportunist[:, 0])
         shade = opportunist * self.planned_shading()
-        margin = model.mechanism("budget").p.private_margin
-        price = ((staffing * ls * p.private_labour_cost + (1 - ls)) * (1 + margin)
+        budget_p = model.mechanism("budget").p
+        margin = budget_p.private_margin
+        price = ((staffing * ls * budget_p.private_labour_cost + (1 - ls)) * (1 + margin)
                  * level[:, :, None] - (shade * p.shading_saving)[:, :, None])
         effect = model.mechanism("production").p.staffing_effect
         base = (u.quality[lots] + u.shading[lots]).astype(np.float64)
@@ -252,10 +249,8 @@ class Contracts(Mechanism):
         self.insecurity.set(self.insecurity.mine * (1 - p.insecurity_decay))
         monitoring = p.monitoring_cost * p.monitoring * self._payment_month(model) * live
         u.transaction_cost_month += self.tender_cost_month + monitoring
-        # the municipality pays a private contractor the contract price (with any fine); the
-        # contractor's staff cost less (pension and wage agreements)
+        # the municipality pays a private contractor the contract price (with any fine)
         u.payment_factor[:] = np.where(live & u.private, self.payment_ratio(model), 1.0)
-        u.labour_cost[:] = np.where(live & u.private, p.private_labour_cost, 1.0)
 
     def _shade_and_monitor(self, model: ReformModel, live: np.ndarray) -> None:
         p = self.p

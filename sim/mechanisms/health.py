@@ -35,10 +35,10 @@ if TYPE_CHECKING:
 class HealthParams(Params):
     """Demand-control-support, sickness absence and turnover."""
 
-    short_hazard: SectorShare = per_sector(0.121, 0.120, 0.117, 0.0907, "Monthly chance of a short "
+    short_hazard: SectorShare = per_sector(0.121, 0.120, 0.123, 0.0907, "Monthly chance of a short "
                                       "absence spell at reference strain", unit="per month",
                                       ge=0, le=1, source="calibrated to docs/sources.md §1")
-    long_hazard: SectorShare = per_sector(0.0382, 0.0377, 0.0357, 0.0256, "Monthly chance of a long "
+    long_hazard: SectorShare = per_sector(0.0382, 0.0377, 0.0375, 0.0256, "Monthly chance of a long "
                                      "(over 16 days) spell at reference strain", unit="per month",
                                      ge=0, le=1, source="calibrated to docs/sources.md §1")
     short_spell_days: float = param(4.0, "Mean days lost per short spell", ge=1, le=16,

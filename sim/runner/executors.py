@@ -73,6 +73,17 @@ class Backend:
         self.close(cancel=exc[0] is not None)
 
 
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                    "NUMBA_NUM_THREADS")
+
+
+def single_threaded_libraries() -> None:
+    """One thread per worker in BLAS and friends (inherited by spawned workers), unless the user
+    set them: N workers on N cores, not N workers each starting N threads."""
+    for name in THREAD_VARIABLES:
+        os.environ.setdefault(name, "1")
+
+
 def _init_worker(parent: int) -> None:
     """Worker initializer: leave Ctrl-C to the parent, and exit when the parent is gone.
 
@@ -100,6 +111,7 @@ class LocalBackend(Backend):
         self.executor = self._new_pool()
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
+        single_threaded_libraries()
         return cf.ProcessPoolExecutor(max_workers=self.workers,
                                       mp_context=multiprocessing.get_context("spawn"),
                                       initializer=_init_worker, initargs=(os.getpid(),))
