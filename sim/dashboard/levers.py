@@ -84,7 +84,7 @@ LEVERS: tuple[Lever, ...] = (
           min=0.0, max=1.0, step=0.05, unit="0-1"),
     # --- voucher choice ------------------------------------------------------------------------
     Lever("vouchers.enabled", "Vouchers (free choice)",
-          "Citizens choose their nursing home, home care, kindergarten or school; the provider "
+          "Citizens choose their nursing home, home care or kindergarten; the provider "
           "they choose gets the money. Private providers may enter.",
           f"{SEEDS['000']}, 'Customer choice'", "Free choice (vouchers)", kind="switch"),
     Lever("vouchers.information", "Citizens' information",
