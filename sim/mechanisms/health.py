@@ -178,15 +178,9 @@ class Health(Mechanism):
                    + p.empowerment_support * empowerment - p.absence_demands * 0.5 * excess_absence)
         return demands, control, np.clip(support, 0, 1)
 
-    def absence_days(self, model: ReformModel) -> np.ndarray:
-        """Working days lost this month by each employee slot."""
-        e = model.employees_state
-        long_days = (e.absence == ABSENCE_LONG) * (WORKDAYS_PER_MONTH * self.p.long_spell_degree)
-        return np.where(e.active, e.short_days + long_days, 0.0)
-
     def unit_absence_days(self, model: ReformModel) -> np.ndarray:
-        """Working days lost this month per unit: ``absence_days`` summed over its slots
-        (the same sums, taken over the absent only)."""
+        """Working days lost this month per unit: short-spell days plus long spells at their
+        average degree, summed over the unit's absent employees."""
         e = model.employees_state
         on_long = e.absence == ABSENCE_LONG
         absent = np.flatnonzero(e.active & (on_long | (e.short_days > 0)))

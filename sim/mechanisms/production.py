@@ -60,26 +60,21 @@ class Production(Mechanism):
     def setup(self, model: ReformModel) -> None:
         self.budget = model.mechanism("budget").p
         self.emp_month = model.mechanism("budget").emp_month
-        days = model.mechanism("health").absence_days(model)
+        days = model.mechanism("health").unit_absence_days(model)
         model.units_state.absence_share[:] = self.present_staff(model, days)
         self.quality(model)
 
     def monthly(self, model: ReformModel) -> None:
         u = model.units_state
         model.unit_days_lost[:] = model.mechanism("health").unit_absence_days(model)
-        absent_share = self._present_staff(model, model.unit_days_lost)
+        absent_share = self.present_staff(model, model.unit_days_lost)
         self.quality(model)
-        self._cost(model, model.unit_days_lost)
+        self.cost(model, model.unit_days_lost)
         u.absence_share[:] = absent_share
 
-    def present_staff(self, model: ReformModel, days: np.ndarray) -> np.ndarray:
-        """Set present staff and workload per unit from each slot's days lost this month;
-        return each unit's absence share."""
-        e = model.employees_state
-        unit_days = np.bincount(e.unit, weights=days, minlength=len(model.units_state))
-        return self._present_staff(model, unit_days)
-
-    def _present_staff(self, model: ReformModel, unit_days: np.ndarray) -> np.ndarray:
+    def present_staff(self, model: ReformModel, unit_days: np.ndarray) -> np.ndarray:
+        """Set present staff and workload per unit from the working days each unit lost this
+        month; return each unit's absence share."""
         u = model.units_state
         n = len(u)
         lost = unit_days / WORKDAYS_PER_MONTH
@@ -114,13 +109,9 @@ class Production(Mechanism):
              + model.practice_effect("quality") - u.shading)
         u.quality[:] = np.where(u.active, np.clip(q, 0, 100), 0)
 
-    def cost(self, model: ReformModel, days: np.ndarray) -> None:
-        """Unit costs and municipal administration for the month, in NOK, from each slot's
-        days lost this month."""
-        e = model.employees_state
-        self._cost(model, np.bincount(e.unit, weights=days, minlength=len(model.units_state)))
-
-    def _cost(self, model: ReformModel, unit_days: np.ndarray) -> None:
+    def cost(self, model: ReformModel, unit_days: np.ndarray) -> None:
+        """Unit costs and municipal administration for the month, in NOK, from the working
+        days each unit lost this month."""
         b, u, e, m = self.budget, model.units_state, model.employees_state, model.municipalities_state
         n = len(u)
         wage = self.emp_month[u.sector] * u.labour_cost

@@ -12,14 +12,14 @@ def test_more_present_staff_per_client_raises_quality_and_cost_of_a_unit():
     model.step()
     prod = model.mechanism("production")
     u = model.units_state
-    days = model.mechanism("health").absence_days(model)
+    days = model.mechanism("health").unit_absence_days(model)
     prod.present_staff(model, days)
     prod.quality(model)
     prod.cost(model, days)
     q0, c0 = u.quality.copy(), u.cost_month.copy()
     hire = np.flatnonzero(~model.employees_state.active)
     model.hire(hire[: len(hire) // 2])   # more staff for the same clients
-    days = model.mechanism("health").absence_days(model)
+    days = model.mechanism("health").unit_absence_days(model)
     prod.present_staff(model, days)
     prod.quality(model)
     prod.cost(model, days)
