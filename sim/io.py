@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -11,25 +11,29 @@ import pandas as pd
 
 def write_table(frame: pd.DataFrame, path: Path, *, csv: bool = True) -> list[Path]:
     """Write ``frame`` to ``path`` (Parquet) and beside it as CSV, each via a temporary file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    written = [_atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))]
+    written = [atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))]
     if csv:
-        written.append(_atomic(path.with_suffix(".csv"), lambda tmp: frame.to_csv(tmp, index=False)))
+        written.append(atomic_write(path.with_suffix(".csv"),
+                                    lambda tmp: frame.to_csv(tmp, index=False)))
     return written
 
 
 def write_text(text: str, path: Path) -> Path:
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+TMP_MARK = ".tmp-"
+"""Marks the temporary file of a write in progress: ``.NAME.tmp-PID`` beside ``NAME``."""
+
+
+def atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
+    """Write ``path`` through ``write(tmp)`` on a temporary file in the same folder, then move
+    it into place: the file is either complete or absent, whatever interrupts the write."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    return _atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-
-
-def _atomic(path: Path, write) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    tmp = path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}")
     try:
         write(tmp)
         os.replace(tmp, path)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        tmp.unlink(missing_ok=True)
     return path

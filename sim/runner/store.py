@@ -15,7 +15,6 @@ Only the parent process writes; workers send their tables back.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -24,9 +23,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.io import TMP_MARK, atomic_write
 from sim.runner.plan import RunSpec
 
-_TMP_MARK = ".tmp-"
 
 
 @dataclass
@@ -61,7 +60,7 @@ class RunStore:
         """Create the directories and remove temporary files left by an interrupted write."""
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         for folder in (self.out, self.runs_dir):
-            for stale in folder.glob(f".*{_TMP_MARK}*"):
+            for stale in folder.glob(f".*{TMP_MARK}*"):
                 stale.unlink(missing_ok=True)
         return self
 
@@ -77,7 +76,7 @@ class RunStore:
     def write_run(self, run_id: str, table: pd.DataFrame) -> Path:
         """Store one finished run's table, atomically."""
         arrow = pa.Table.from_pandas(table, preserve_index=False)
-        return self._atomic(self.run_path(run_id), lambda tmp: pq.write_table(arrow, tmp))
+        return atomic_write(self.run_path(run_id), lambda tmp: pq.write_table(arrow, tmp))
 
     def read_run(self, run_id: str) -> pd.DataFrame:
         return pq.read_table(self.run_path(run_id)).to_pandas()
@@ -120,7 +119,7 @@ class RunStore:
                     writer.write_table(_as_planned(pq.read_table(self.run_path(spec.run_id)), spec)
                                        .cast(schema))
 
-        return self._atomic(path, write)
+        return atomic_write(path, write)
 
     def read_results(self, specs: Iterable[RunSpec]) -> pd.DataFrame:
         """The finished runs of ``specs`` as one DataFrame (for reports on small experiments)."""
@@ -133,28 +132,17 @@ class RunStore:
 
     def write_text(self, name: str, text: str) -> Path:
         """Write a text file into the output directory, atomically."""
-        return self._atomic(self.out / name, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        return atomic_write(self.out / name, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
     def write_bytes(self, name: str, data: bytes) -> Path:
-        return self._atomic(self.out / name, lambda tmp: tmp.write_bytes(data))
+        return atomic_write(self.out / name, lambda tmp: tmp.write_bytes(data))
 
     def write_frame(self, name: str, frame: pd.DataFrame) -> Path:
         """Write a DataFrame as Parquet or CSV (by the name's suffix), atomically."""
         if name.endswith(".csv"):
-            return self._atomic(self.out / name, lambda tmp: frame.to_csv(tmp, index=False))
+            return atomic_write(self.out / name, lambda tmp: frame.to_csv(tmp, index=False))
         arrow = pa.Table.from_pandas(frame, preserve_index=False)
-        return self._atomic(self.out / name, lambda tmp: pq.write_table(arrow, tmp))
-
-    @staticmethod
-    def _atomic(path: Path, write) -> Path:  # noqa: ANN001 - a callable taking the temp path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}{_TMP_MARK}{os.getpid()}")
-        try:
-            write(tmp)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return path
+        return atomic_write(self.out / name, lambda tmp: pq.write_table(arrow, tmp))
 
 
 def _as_planned(table: pa.Table, spec: RunSpec) -> pa.Table:
