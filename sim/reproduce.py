@@ -226,13 +226,13 @@ def publish(published: Published, tier: str, out: Path, workers: int | None = No
 
 def _sensitivity(published: Published, results: pd.DataFrame) -> None:
     """Sensitivity indices with 95 % intervals, and their plot, beside the published table."""
-    from sim.io import write_text
-    from sim.report.published import _save
-    from sim.report.sensitivity import analyze, figure
+    from sim.io import atomic_write, write_text
+    from sim.report.sensitivity import sensitivity_outputs
     from sim.report.stats import final_values
 
     experiment = published.experiment
-    indices = analyze(experiment, final_values(results, list(experiment.outputs.outcomes)))
+    final = final_values(results, list(experiment.outputs.outcomes))
+    indices, png = sensitivity_outputs(experiment, final)
     write_text(indices.to_csv(index=False, float_format="%.6g"),
                published.folder / "sensitivity.csv")
-    _save(figure(indices, experiment.design.kind), published.folder / "sensitivity.png")
+    atomic_write(published.folder / "sensitivity.png", lambda tmp: tmp.write_bytes(png))

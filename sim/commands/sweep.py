@@ -62,22 +62,14 @@ def run(args: argparse.Namespace) -> int:
 
 def write_sensitivity(experiment: Experiment, store: RunStore) -> None:
     """Sensitivity indices with 95% intervals (CSV and Parquet) and their plot (PNG)."""
-    from sim.report.sensitivity import analyze, figure
+    from sim.report.sensitivity import sensitivity_outputs
     from sim.report.stats import final_values_parquet
 
     final = final_values_parquet(str(store.results_path), list(experiment.outputs.outcomes))
-    indices = analyze(experiment, final)
+    indices, png = sensitivity_outputs(experiment, final)
     store.write_frame("sensitivity.csv", indices)
     store.write_frame("sensitivity.parquet", indices)
-    buf = _png(figure(indices, experiment.design.kind))
-    store.write_bytes("sensitivity.png", buf)
+    store.write_bytes("sensitivity.png", png)
     print(f"sensitivity ({experiment.design.kind}): {store.out / 'sensitivity.csv'}, "
           f"{store.out / 'sensitivity.png'}", file=sys.stderr)
 
-
-def _png(fig) -> bytes:  # noqa: ANN001 - a matplotlib Figure
-    import io
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()

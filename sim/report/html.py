@@ -182,11 +182,16 @@ def _colours(n: int) -> list[Any]:
     return [cmap(i % cmap.N) for i in range(n)]
 
 
-def png_data_uri(fig: Figure) -> str:
-    """A figure as a base64 PNG data URI (embedded, so the report needs no other file)."""
+def png_bytes(fig: Figure) -> bytes:
+    """A figure as PNG bytes."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return buf.getvalue()
+
+
+def png_data_uri(fig: Figure) -> str:
+    """A figure as a base64 PNG data URI (embedded, so the report needs no other file)."""
+    return "data:image/png;base64," + base64.b64encode(png_bytes(fig)).decode("ascii")
 
 
 def _scenarios(report: ComparisonReport) -> str:

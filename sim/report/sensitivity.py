@@ -103,3 +103,11 @@ def _bars(ax, part: pd.DataFrame, kind: str) -> None:  # noqa: ANN001 - a matplo
     ax.set_yticks(y, part["parameter"], fontsize=8)
     ax.invert_yaxis()
     ax.grid(axis="x", alpha=0.3)
+
+
+def sensitivity_outputs(experiment: Experiment, final: pd.DataFrame) -> tuple[pd.DataFrame, bytes]:
+    """The indices with their 95 % intervals and their plot as PNG, from one row per run."""
+    from sim.report.html import png_bytes
+
+    indices = analyze(experiment, final)
+    return indices, png_bytes(figure(indices, experiment.design.kind))
