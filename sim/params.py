@@ -25,12 +25,7 @@ class Params(BaseModel):
 def param(default: Any, description: str, *, ge: float | None = None, le: float | None = None,
           unit: str = "", source: str = "") -> Any:
     """A documented parameter field: ``description [unit]. Source: source``."""
-    text = description
-    if unit:
-        text += f" [{unit}]"
-    if source:
-        text += f". Source: {source}"
-    return Field(default, ge=ge, le=le, description=text)
+    return Field(default, ge=ge, le=le, description=_describe(description, unit, source))
 
 
 class PerSector(Params):

@@ -14,7 +14,7 @@ its largest staff); a slot is ``active`` while a person holds it, and a new hire
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -162,9 +162,4 @@ class Citizens:
         return len(self.unit)
 
 
-def nbytes(obj: object) -> int:
-    """Memory held by the arrays of a state container, in bytes."""
-    return sum(v.nbytes for v in vars(obj).values() if isinstance(v, np.ndarray))
-
-
-__all__ = ["Municipalities", "Units", "Employees", "Citizens", "N_PRACTICES", "nbytes", "fields"]
+__all__ = ["Municipalities", "Units", "Employees", "Citizens", "N_PRACTICES"]

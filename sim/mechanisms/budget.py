@@ -169,16 +169,11 @@ def _slots_of(units: np.ndarray, slot_start: np.ndarray, slot_end: np.ndarray) -
 
 
 def _first_k_inactive(active: np.ndarray, unit: np.ndarray, slot_start: np.ndarray,
-                      k: np.ndarray, slot_end: np.ndarray | None = None) -> np.ndarray:
-    """Slots to fill: for each unit, its first ``k[unit]`` inactive slots (vectorised).
-
-    With ``slot_end``, only the slots of units that hire are searched (the same result).
-    """
-    if slot_end is not None:
-        free = _slots_of(np.flatnonzero(k > 0), slot_start, slot_end)
-        free = free[~active[free]]
-    else:
-        free = np.flatnonzero(~active)
+                      k: np.ndarray, slot_end: np.ndarray) -> np.ndarray:
+    """Slots to fill: for each unit, its first ``k[unit]`` inactive slots (vectorised; only the
+    slot blocks of units that hire are searched)."""
+    free = _slots_of(np.flatnonzero(k > 0), slot_start, slot_end)
+    free = free[~active[free]]
     if len(free) == 0 or not k.any():
         return free[:0]
     owner = unit[free]
