@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ctypes
 import zlib
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import mesa
@@ -56,11 +58,29 @@ class ReformScenario(MesaScenario):
 class ReformModel(mesa.Model):
     """Municipalities, units, employees and citizens under a scenario's reforms."""
 
-    def __init__(self, scenario: BaseModel | None = None, seed: int = 0, scale: str = "workshop",
-                 years: int | None = None, municipalities: int | None = None) -> None:
-        params = scenario if scenario is not None else Scenario()
+    def __init__(self, scenario: BaseModel | str | Path | None = None, seed: int | None = None,
+                 scale: str = "workshop", years: int | None = None,
+                 municipalities: int | None = None, *, rng: int | None = None,
+                 world: Any = None, unit_reporters: bool = False, **overrides: Any) -> None:
+        """Build the world and the mechanisms of a scenario.
+
+        ``scenario`` is a validated scenario, a built-in scenario's name or the path of a
+        scenario file (default: the defaults). Keyword ``overrides`` change it by dotted key
+        (``ReformModel(scenario="voucher_choice", **{"vouchers.information": 0.6})``), validated
+        like a scenario file. ``seed`` (or Mesa's ``rng``, an integer) fixes every random draw;
+        ``years`` overrides the scenario's horizon; ``scale`` names the world size
+        (``workshop``, ``region``, ``norway``); ``world`` is a municipalities file (CSV or
+        Parquet, see docs/worlds.md) or a loaded ``sim.worldfile.WorldFile``, used instead of the
+        synthetic world. ``unit_reporters`` adds agent reporters for units (quality, staff,
+        sick leave) to ``datacollector``. Bad input raises ``ScenarioError``.
+        """
+        params = _resolve_scenario(scenario, overrides)
+        if seed is not None and rng is not None and int(seed) != int(rng):
+            raise ScenarioError(f"give seed or rng, not both (found seed={seed!r}, rng={rng!r})")
+        seed = int(seed if seed is not None else rng if rng is not None else 0)
         keep_freed_memory()
-        if scale not in SCALES and municipalities is None:
+        world_file = _resolve_world(world)
+        if scale not in SCALES and municipalities is None and world_file is None:
             raise ScenarioError(f"unknown scale {scale!r}; allowed: {', '.join(SCALES)}")
         horizon = int(years if years is not None else params.years)
         super().__init__(scenario=ReformScenario(rng=int(seed), params=params, scale=scale,
@@ -69,8 +89,15 @@ class ReformModel(mesa.Model):
         self.params = params
         self.years = horizon
         self.month = 0
-        n = municipalities or SCALES[scale]
-        world = build_world(params.world, n, self.stream("world"))
+        if world_file is not None:
+            world = world_file.build(params.world, self.stream("world"))
+            n = len(world_file)
+        else:
+            n = municipalities or SCALES[scale]
+            world = build_world(params.world, n, self.stream("world"))
+        self.world_file = world_file
+        self.municipality_names: list[str] = (list(world_file.names) if world_file is not None
+                                              else [f"Municipality {i}" for i in range(n)])
         self.world = world
         self.municipalities_state = world.municipalities
         self.units_state = world.units
@@ -89,7 +116,10 @@ class ReformModel(mesa.Model):
         self.refresh_counts()
         for mech in self.active_mechanisms:
             mech.setup(self)
+        if world_file is not None:
+            world_file.set_budget_levels(self)
         self.outcomes = Recorder(n, horizon * 12)
+        self.datacollector = self._make_datacollector(unit_reporters)
 
     def _init_levers(self) -> None:
         n_units = len(self.units_state)
@@ -118,6 +148,7 @@ class ReformModel(mesa.Model):
             mech.monthly(self)
         self.outcomes.record(self)
         self.month += 1
+        self.datacollector.collect(self)
         if self.month >= self.years * 12:
             self.running = False
 
@@ -217,6 +248,28 @@ class ReformModel(mesa.Model):
             self._hiring = self.stream("hiring")
         return self._hiring
 
+    # --- data collection (Mesa's DataCollector over the recorder's arrays) ------------------
+    def _make_datacollector(self, unit_reporters: bool) -> mesa.DataCollector:
+        """Model reporters: the national outcome columns of the month just recorded, read from
+        the recorder's sums (no loop over agents). Unit reporters only on request."""
+        from sim.outcomes import OUTCOMES
+
+        reporters = {name: partial(_national_outcome, name) for name in OUTCOMES}
+        units = ({Unit: {"quality": "quality", "staff": "staff",
+                         "sick_leave_pct": "sick_leave_pct", "municipality": "municipality_index",
+                         "sector": "sector", "active": "active"}}
+                 if unit_reporters else None)
+        return mesa.DataCollector(model_reporters=reporters, agenttype_reporters=units)
+
+    def national_now(self) -> dict[str, float]:
+        """The national outcomes (all sectors) of the latest recorded month, computed once per
+        month exactly as ``outcomes.national()`` computes them."""
+        cached = getattr(self, "_national_now", None)
+        if cached is None or cached[0] != self.outcomes.months:
+            cached = (self.outcomes.months, self.outcomes.national_month())
+            self._national_now = cached
+        return cached[1]
+
     # --- handles for users ------------------------------------------------------------------
     def municipality(self, index: int) -> Municipality:
         """The municipality agent with array index ``index``."""
@@ -253,3 +306,35 @@ class ReformModel(mesa.Model):
         """Citizens matching a boolean mask over slots, as a Mesa AgentSet (at most ``limit``)."""
         slots = np.flatnonzero(mask)[:limit]
         return AgentSet([self.citizen(int(s)) for s in slots], random=self.random)
+
+
+def _national_outcome(name: str, model: ReformModel) -> float:
+    return model.national_now()[name]
+
+
+def _resolve_scenario(scenario: BaseModel | str | Path | None,
+                      overrides: dict[str, Any]) -> BaseModel:
+    """A validated scenario from an object, a name or a path, with dotted-key overrides."""
+    from sim.scenario import load_scenario, with_overrides
+
+    if scenario is None:
+        params = Scenario()
+    elif isinstance(scenario, (str, Path)):
+        params = load_scenario(scenario)
+    elif isinstance(scenario, BaseModel) and hasattr(scenario, "world"):
+        params = scenario
+    else:
+        raise ScenarioError(f"scenario: expected a scenario name, a .toml path or a scenario "
+                            f"object; found {type(scenario).__name__}")
+    if overrides:
+        params = with_overrides(params, overrides, origin="ReformModel")
+    return params
+
+
+def _resolve_world(world: Any) -> Any:
+    """None, or a loaded municipalities file (``sim.worldfile.WorldFile``)."""
+    if world is None:
+        return None
+    from sim.worldfile import WorldFile, load_world
+
+    return world if isinstance(world, WorldFile) else load_world(world)

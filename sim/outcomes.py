@@ -121,6 +121,17 @@ class Recorder:
         _insert_time(frame, np.repeat(np.arange(self.months), 5))
         return frame
 
+    def national_month(self, month: int | None = None) -> dict[str, float]:
+        """The national outcomes (all sectors) of one recorded month (default: the latest), summed
+        in the same order as ``national()``, so the numbers are the same bits."""
+        m = self.months - 1 if month is None else month
+        if not 0 <= m < self.months:
+            return {}
+        sums = self.data[m:m + 1].reshape(1, len(_SUMS), self.n_municipalities, 4)
+        total = sums.sum(axis=2).sum(axis=2, keepdims=True)           # 1 x sums x 1
+        frame = _ratios({name: total[:, i, :].ravel() for i, name in enumerate(_SUMS)})
+        return frame.to_dict("records")[0]
+
     def latest(self) -> dict[str, float]:
         """The national outcomes of the last recorded month (all sectors)."""
         frame = self.national()
