@@ -17,3 +17,24 @@ SECTOR_GROUPS: dict[str, str] = {
     "school": "school",
 }
 """How the sectors map onto the groups of the official sick-leave statistics."""
+
+# The Python API (``sim.api``, documented in docs/python.md), importable from the top level:
+# ``import sim; sim.run("baseline", seed=1)``. Loaded on first use, so that ``import sim`` (and
+# every module that only needs SECTORS) stays light.
+_API = ("Comparison", "ExperimentError", "ReformModel", "RunResult", "ScenarioError",
+        "StoredResults", "WorldError", "WorldFile", "compare", "load", "load_world", "override",
+        "read_results", "run", "scenarios", "sweep")
+
+__all__ = ["SECTORS", "SECTOR_GROUPS", "__version__", *_API]
+
+
+def __getattr__(name: str):  # noqa: ANN202 - PEP 562 module attribute hook
+    if name in _API:
+        from sim import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -61,7 +61,9 @@ def find(name_or_path: str | Path) -> Published:
     """A published experiment by file path or by name in ``experiments/``."""
     path = Path(name_or_path)
     if not path.suffix:
-        path = Path(__file__).resolve().parent.parent / "experiments" / f"{path}.toml"
+        from sim.resources import resource_dir
+
+        path = resource_dir("experiments") / f"{path}.toml"
     return Published(path, load_experiment(path))
 
 

@@ -18,9 +18,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from sim.mechanisms import registry
+from sim.resources import resource_dir
 from sim.world import WorldParams
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIO_DIR = resource_dir("scenarios")
+"""The built-in scenarios: the checkout's ``scenarios/`` or the installed package's copy."""
 
 
 class ScenarioError(ValueError):

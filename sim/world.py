@@ -214,3 +214,21 @@ def _build_employees(units: Units, citizens: Citizens, p: WorldParams,
                     trait=rng.normal(0.0, 0.08, n).astype(np.float32))
     emp.tenure[:] = rng.integers(0, 240, n)
     return emp
+
+
+def assemble_world(munis: Municipalities, clients: np.ndarray, units: Units, p: WorldParams,
+                   rng: np.random.Generator, capacity: np.ndarray | None = None) -> World:
+    """The rest of a world from given municipalities, users per group and units (a hook for
+    worlds read from a file, ``sim.worldfile``): users placed at the nearest unit, capacities
+    (at least the given ones, and never below the initial clients), staff, practices."""
+    citizens = _build_citizens(clients, units, rng)
+    _size_units(units, citizens, p)
+    if capacity is not None:
+        initial = np.bincount(citizens.unit, minlength=len(units))
+        units.capacity[:] = np.maximum(capacity, initial).astype(np.int32)
+    employees = _build_employees(units, citizens, p, rng)
+    units.practices[:] = rng.random(units.practices.shape) < p.initial_practices
+    return World(munis, units, employees, citizens,
+                 practice_quality=rng.uniform(0.5, 3.0, N_PRACTICES),
+                 practice_cost=rng.uniform(-0.02, 0.01, N_PRACTICES),
+                 practice_demand=rng.uniform(-0.02, 0.0, N_PRACTICES))

@@ -28,6 +28,7 @@ from sim.runner.session import (EXIT_BAD_INPUT, EXIT_INTERRUPTED, add_backend_ar
 from sim.runner.store import RunStore
 from sim.scenario import differences, list_scenarios, load_scenario
 from sim.world import SCALES
+from sim.worldfile import load_world
 
 DEFAULT_REPLICATIONS = 10
 DEFAULT_SEED = 1
@@ -54,6 +55,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                    help="world size (default workshop)")
     p.add_argument("--out", type=Path, default=Path("results/compare"), metavar="DIR",
                    help="output folder (default results/compare)")
+    add_world_argument(p)
     add_backend_arguments(p)
     p.set_defaults(func=run)
     return p
@@ -62,6 +64,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     names = list(dict.fromkeys(args.scenarios)) or [n for n, _ in list_scenarios()]
     scenarios = [load_scenario(n) for n in names]  # ScenarioError: one message, exit 2
+    world = load_world(args.world) if getattr(args, "world", None) else None  # WorldError: exit 2
     try:
         experiment = Experiment(
             name="compare", scenarios=names, replications=args.replications, years=args.years,
@@ -73,17 +76,29 @@ def run(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         print(f"reformsim: error: --out {args.out}: exists and is not a folder", file=sys.stderr)
         return EXIT_BAD_INPUT
-    specs = plan_runs(experiment, scenarios)
+    specs = plan_runs(experiment, scenarios, world=world)
     store = RunStore(args.out).open()
     outcome = execute(specs, store, args, label="compare")
     if outcome.exit_code == EXIT_INTERRUPTED or not store.finished_ids():
         return outcome.exit_code
     results = store.read_results(specs)
+    local = None
+    if "municipality" in results.columns:  # a municipalities file: national rows are "all"
+        local = municipality_table(results[results["municipality"] != "all"],
+                                   list(DEFAULT_OUTCOMES))
+        results = results[results["municipality"] == "all"].drop(columns="municipality")
     order = [s.name for s in scenarios if s.name in set(results["scenario"])]
     reference = REFERENCE if REFERENCE in order else order[0]
     table, report = build_report(results, scenarios, order, reference, args, experiment, outcome)
+    if local is not None:
+        report.municipalities = local
+        report.settings["municipalities"] = f"{args.world} ({len(world)}: {', '.join(world.names)})"
+        report.files.append("municipalities.csv: the table by municipality")
+        store.write_frame("municipalities.csv", local)
     write_outputs(store, specs, results, table, report)
     print(terminal_table(table, order))
+    if local is not None:
+        print(municipality_terminal(local, order))
     print(f"report: {store.out / 'report.html'}   data: {store.results_path} (and .csv), "
           f"{store.out / 'summary.csv'}")
     return outcome.exit_code
@@ -116,7 +131,8 @@ def _settings(args: argparse.Namespace, experiment: Experiment, order: list[str]
     years = str(args.years) if args.years else "each scenario's own"
     command = "reformsim compare " + " ".join(args.scenarios) + (
         f" --replications {args.replications} --seed {args.seed} --scale {args.scale}"
-        + (f" --years {args.years}" if args.years else ""))
+        + (f" --years {args.years}" if args.years else "")
+        + (f" --world {args.world}" if getattr(args, "world", None) else ""))
     return {"scenarios": ", ".join(order), "replications": str(experiment.replications),
             "years": years, "scale": experiment.scale, "base seed": str(experiment.base_seed),
             "reproduce with": " ".join(command.split()),
@@ -142,6 +158,44 @@ def terminal_table(table: pd.DataFrame, order: list[str]) -> str:
              "scenario".ljust(width) + "".join(o.rjust(widths[o]) for o in outcomes)]
     for s in order:
         lines.append(s.ljust(width) + "".join(cells[(s, o)].rjust(widths[o]) for o in outcomes))
+    return "\n".join(lines)
+
+
+def add_world_argument(p: argparse.ArgumentParser) -> None:
+    """``--world FILE``: your own municipalities instead of the synthetic world."""
+    p.add_argument("--world", type=Path, default=None, metavar="FILE",
+                   help="your own municipalities: a CSV or Parquet file (docs/worlds.md; an "
+                        "example: worlds/example_region.csv) used instead of the synthetic "
+                        "world; --scale is then ignored")
+
+
+def municipality_table(local: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
+    """Per scenario and municipality (by name): the mean over replications of its last-year
+    values, all sectors together, from the per-municipality rows of the runs."""
+    present = [o for o in outcomes if o in local.columns]
+    table = (local.groupby(["municipality", "scenario"], sort=False)[present].mean()
+             .reset_index())
+    runs = local.groupby(["municipality", "scenario"], sort=False).size().to_numpy()
+    table.insert(2, "runs", runs)
+    return table
+
+
+def municipality_terminal(table: pd.DataFrame, order: list[str]) -> str:
+    """The municipality table as text: one line per municipality and scenario."""
+    outcomes = [c for c in table.columns if c not in ("municipality", "scenario", "runs")]
+    width = max(len("municipality"), *(len(str(m)) for m in table["municipality"])) + 2
+    swidth = max(len("scenario"), *(len(s) for s in order)) + 2
+    lines = ["by municipality: means of the last year over replications; all sectors",
+             "municipality".ljust(width) + "scenario".ljust(swidth)
+             + "".join(o.rjust(len(o) + 2) for o in outcomes)]
+    by = {(r["municipality"], r["scenario"]): r for _, r in table.iterrows()}
+    for name in dict.fromkeys(table["municipality"]):
+        for scenario in order:
+            if (name, scenario) not in by:
+                continue
+            r = by[(name, scenario)]
+            lines.append(str(name).ljust(width) + str(scenario).ljust(swidth)
+                         + "".join(f"{r[o]:,.1f}".rjust(len(o) + 2) for o in outcomes))
     return "\n".join(lines)
 
 

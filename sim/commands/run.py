@@ -11,6 +11,7 @@ from sim.io import write_table
 from sim.scenario import ScenarioError, load_scenario
 from sim.simulate import simulate
 from sim.world import SCALES
+from sim.worldfile import load_world
 
 SUMMARY = ("quality", "satisfaction", "cost_per_client", "sick_leave_pct", "turnover_pct",
            "private_share", "providers", "practices_adopted", "quality_spread")
@@ -24,6 +25,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--years", type=_positive, default=None, help="horizon (default: the scenario's)")
     p.add_argument("--scale", choices=sorted(SCALES), default="workshop")
     p.add_argument("--out", type=Path, default=Path("results/run"), help="output folder")
+    from sim.commands.compare import add_world_argument
+
+    add_world_argument(p)
     p.set_defaults(func=run_command)
 
 
@@ -36,18 +40,21 @@ def _positive(text: str) -> int:
 
 def run_command(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
+    world = load_world(args.world) if getattr(args, "world", None) else None  # WorldError: exit 2
     years = args.years or scenario.years
     months = years * 12
     with tqdm(total=months, desc=f"{scenario.name} ({args.scale})", unit="month",
               disable=months < 60 and args.scale == "workshop", leave=False) as bar:
-        result = simulate(scenario, args.seed, years=years, scale=args.scale, progress=bar.update)
+        result = simulate(scenario, args.seed, years=years, scale=args.scale, progress=bar.update,
+                          world=world)
     out: Path = args.out
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a folder")
     write_table(result.national, out / "monthly.parquet")
     write_table(result.by_municipality, out / "monthly_by_municipality.parquet",
                 csv=args.scale != "norway")
-    print(summary(result.national, scenario.name, args.seed, years, args.scale))
+    print(summary(result.national, scenario.name, args.seed, years,
+                  args.scale if world is None else f"{args.world}: {', '.join(world.names)}"))
     print(f"wrote {out / 'monthly.parquet'} (and .csv), {out / 'monthly_by_municipality.parquet'}")
     return 0
 

@@ -16,6 +16,7 @@ from sim.experiment import Experiment, ExperimentError, load_experiment
 from sim.runner.plan import plan_runs, resolve_scenarios
 from sim.runner.session import (EXIT_BAD_INPUT, EXIT_OK, add_backend_arguments, execute)
 from sim.runner.store import RunStore
+from sim.worldfile import load_world
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -27,6 +28,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                     "command with the same --out resumes an interrupted sweep.")
     p.add_argument("experiment", type=Path, help="experiment file (TOML), e.g. experiments/smoke.toml")
     add_backend_arguments(p)
+    from sim.commands.compare import add_world_argument
+
+    add_world_argument(p)
     p.add_argument("--out", type=Path, default=None,
                    help="output folder (default: results/<experiment name>)")
     p.set_defaults(func=run)
@@ -36,7 +40,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     try:
         experiment = load_experiment(args.experiment)
-        specs = plan_runs(experiment, resolve_scenarios(experiment, args.experiment))
+        world = load_world(args.world) if getattr(args, "world", None) else None
+        specs = plan_runs(experiment, resolve_scenarios(experiment, args.experiment), world=world,
+                          by_municipality=False)
     except ExperimentError as err:
         print(f"reformsim: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT

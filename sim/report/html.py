@@ -63,6 +63,7 @@ class ComparisonReport:
     scenarios: list[ScenarioInfo]
     files: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    municipalities: pd.DataFrame | None = None     # your own municipalities: last-year means
 
 
 def render(report: ComparisonReport) -> str:
@@ -74,6 +75,8 @@ def render(report: ComparisonReport) -> str:
         "<h2>Outcomes in the last simulated year</h2>", _headline_table(report),
         "<h2>Over time</h2>", _plots(report),
         "<h2>By sector (last year, mean over replications)</h2>", _sector_table(report),
+        *(["<h2>By municipality (last year, mean over replications)</h2>",
+           _municipality_table(report)] if report.municipalities is not None else []),
         "<h2>Scenario definitions</h2>", _scenarios(report),
         "<h2>Definitions and method</h2>", _method(report),
         "</body></html>",
@@ -144,6 +147,23 @@ def _sector_table(report: ComparisonReport) -> str:
             rows.append(f"<tr><td class='l'>{_e(scenario)}</td><td class='l'>{_e(r['sector'])}</td>"
                         + "".join(f"<td>{_fmt(r[o])}</td>" for o in outcomes) + "</tr>")
     return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _municipality_table(report: ComparisonReport) -> str:
+    """One row per municipality (by name) and scenario: its last-year means, all sectors."""
+    frame = report.municipalities
+    outcomes = [c for c in frame.columns if c not in ("municipality", "scenario", "runs")]
+    head = "<tr><th class='l'>municipality</th><th class='l'>scenario</th>" + "".join(
+        f"<th>{_e(o)}</th>" for o in outcomes) + "</tr>"
+    rows = []
+    for name in dict.fromkeys(frame["municipality"]):
+        for scenario in report.order:
+            for _, r in frame[(frame["municipality"] == name) & (frame["scenario"] == scenario)].iterrows():
+                rows.append(f"<tr><td class='l'>{_e(name)}</td><td class='l'>{_e(scenario)}</td>"
+                            + "".join(f"<td>{_fmt(r[o])}</td>" for o in outcomes) + "</tr>")
+    return (f"<table>{head}{''.join(rows)}</table><p class='sub'>Each municipality of the "
+            "municipalities file: the mean over replications of its last simulated year, all "
+            "sectors together.</p>")
 
 
 def _plots(report: ComparisonReport) -> str:

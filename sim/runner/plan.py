@@ -40,6 +40,8 @@ class RunSpec:
     scale: str
     outputs: Outputs
     run_id: str = field(default="")
+    world: dict[str, Any] | None = None    # a municipalities file as plain data (sim.worldfile)
+    by_municipality: bool = False          # also keep each municipality's last-year means
 
     def describe(self) -> str:
         """A short human label: scenario, point, replication, seed."""
@@ -62,11 +64,16 @@ def run_id(scenario: Scenario, overrides: dict[str, float], seed: int, years: in
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def plan_runs(experiment: Experiment, scenarios: list[Scenario]) -> list[RunSpec]:
+def plan_runs(experiment: Experiment, scenarios: list[Scenario], world: Any = None,
+              by_municipality: bool | None = None) -> list[RunSpec]:
     """Every run of the experiment, ordered by scenario, parameter point and replication.
 
     Every scenario and every point use the same replication seeds (common random numbers).
+    ``world``: a municipalities file (``sim.worldfile.WorldFile``) every run is built from;
+    ``by_municipality`` (default: with a world) keeps each municipality's last-year means too.
     """
+    keep_local = world is not None if by_municipality is None else by_municipality
+    world_data = world.to_data() if world is not None else None
     seeds = experiment.seeds()
     points = experiment.points()
     specs = []
@@ -76,9 +83,19 @@ def plan_runs(experiment: Experiment, scenarios: list[Scenario]) -> list[RunSpec
         for p, overrides in enumerate(points):
             for r, seed in enumerate(seeds):
                 rid = run_id(scenario, overrides, seed, years, experiment.scale, experiment.outputs)
+                if world is not None or keep_local:
+                    rid = _with_world(rid, world, keep_local)
                 specs.append(RunSpec(scenario.name, data, overrides, p, r, seed, years,
-                                     experiment.scale, experiment.outputs, rid))
+                                     experiment.scale, experiment.outputs, rid, world_data,
+                                     keep_local))
     return specs
+
+
+def _with_world(rid: str, world: Any, by_municipality: bool) -> str:
+    """A run's key with its municipalities file (contents) and per-municipality rows."""
+    digest = world.digest() if world is not None else "synthetic"
+    text = f"{rid}|world={digest}|by_municipality={by_municipality}"
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 def resolve_scenarios(experiment: Experiment, source: str | Path) -> list[Scenario]:

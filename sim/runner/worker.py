@@ -45,9 +45,16 @@ def compute_run(spec: RunSpec, model: Model | None = None) -> RunOutput:
         scenario = _scenario(spec)
         if model is None:
             from sim.simulate import simulate as model
+        world = {}
+        if spec.world is not None:
+            from sim.worldfile import WorldFile
+
+            world = {"world": WorldFile.from_data(spec.world)}
         result = model(scenario, spec.seed, years=spec.years, scale=spec.scale,
-                       by_municipality=False)
+                       by_municipality=spec.by_municipality, **world)
         table = run_table(spec, reduce_outcomes(result.national, spec.outputs))
+        if spec.by_municipality:
+            table = with_municipalities(spec, table, result.by_municipality)
     except Exception as err:  # noqa: BLE001 - any model error is recorded, the sweep goes on
         return RunOutput(spec.run_id, None, f"{type(err).__name__}: {err}",
                          traceback.format_exc(), time.perf_counter() - start)
@@ -99,3 +106,48 @@ def run_table(spec: RunSpec, outcomes: pd.DataFrame) -> pd.DataFrame:
     table = pd.concat([pd.DataFrame(front), outcomes.reset_index(drop=True)], axis=1)
     table["sector"] = table["sector"].astype(str)
     return table
+
+
+def with_municipalities(spec: RunSpec, table: pd.DataFrame, local: pd.DataFrame) -> pd.DataFrame:
+    """The run's table with a ``municipality`` column (``"all"`` on the national rows) and one
+    row per municipality below it: its last-year means over all sectors (``month`` empty).
+
+    All-sector values are exact aggregates of the sector rows: client-weighted for per-client
+    outcomes, staff-weighted for sick leave and turnover, provider-weighted for practices, sums
+    for counts and cost; an outcome without an exact aggregate (``quality_spread``) is empty.
+    """
+    outcomes = [c for c in spec.outputs.outcomes if c in local.columns]
+    last = local[local["year"] == local["year"].max()]
+    weights = {"clients": ("quality", "satisfaction", "cost_per_client", "private_share",
+                           "switching_pct"),
+               "employees": ("sick_leave_pct", "turnover_pct"), "providers": ("practices_adopted",)}
+    sums = ("providers", "clients", "employees", "cost")
+    rows = []
+    for (index, name), group in last.groupby(["municipality", "municipality_name"], sort=True):
+        months = group.groupby("month", sort=True)
+        row: dict[str, object] = {"municipality": str(name), "year": int(group["year"].iloc[0])}
+        for outcome in outcomes:
+            weight = next((w for w, names in weights.items() if outcome in names), None)
+            if outcome in sums:
+                row[outcome] = float(months[outcome].sum().mean())
+            elif weight is not None:
+                w = months[weight].sum()
+                total = (group[outcome] * group[weight]).groupby(group["month"]).sum()
+                row[outcome] = float((total / w.where(w > 0)).mean())
+            else:
+                row[outcome] = float("nan")
+        rows.append(row)
+    front = {"run_id": spec.run_id, "scenario": spec.scenario_name, "point": spec.point,
+             "replication": spec.replication, "seed": spec.seed, **spec.overrides}
+    extra = pd.DataFrame([{**front, "sector": "all", **row} for row in rows])
+    national = table.copy()
+    national.insert(len(KEY_COLUMNS) + len(spec.overrides), "municipality", "all")
+    out = pd.concat([national, extra[[c for c in national.columns if c in extra.columns]]],
+                    ignore_index=True)
+    for column in ("point", "replication", "seed"):
+        out[column] = out[column].astype("int64")
+    if "month" in out.columns:
+        out["month"] = out["month"].astype("Int64")
+    if "year" in out.columns:
+        out["year"] = out["year"].astype("Int64")
+    return out
