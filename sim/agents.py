@@ -38,6 +38,13 @@ class Municipality(mesa.Agent):
     def _s(self):
         return self.model.municipalities_state
 
+    @property
+    def name(self) -> str | None:
+        """The municipality's name from the world file (None in the synthetic world)."""
+        if getattr(self.model, "world_file", None) is None:
+            return None
+        return self.model.municipality_names[self.index]
+
     population = property(lambda self: int(self._s.population[self.index]))
     budget = property(lambda self: float(self._s.budget[self.index]),
                       doc="NOK per year for the modelled services")

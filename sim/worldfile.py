@@ -306,14 +306,25 @@ def _describe(path: Path, i: int, record: dict[str, Any], err: ValidationError) 
     ctx = first.get("ctx") or {}
     if first["type"] == "missing" or found is None or found == "":
         return f"{where}, column {column!r}: empty; expected {COLUMNS.get(column, column)}"
-    bounds = [f"{'at least' if k == 'ge' else 'more than' if k == 'gt' else 'at most' if k == 'le' else 'less than'} {v}"
-              for k, v in ctx.items() if k in ("ge", "gt", "le", "lt")]
+    words = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "less than"}
+    bounds = [f"{words[k]} {v:g}" if isinstance(v, (int, float)) else f"{words[k]} {v}"
+              for k, v in ctx.items() if k in words]
     kind = "a whole number" if first["type"].startswith("int") or "int" in str(
         Row.model_fields[column].annotation) else "a number"
     if column == "name":
         kind = "text of 1 to 80 characters"
     allowed = f"{kind} {' and '.join(bounds)}".strip() if bounds else kind
-    return f"{where}, column {column!r}: must be {allowed}; found {found!r}"
+    return f"{where}, column {column!r}: must be {allowed}; found {_show(found)}"
+
+
+def _show(value: Any) -> str:
+    """A found value as the user typed it: numbers bare, text quoted."""
+    text = str(value).strip()
+    try:
+        float(text)
+    except ValueError:
+        return repr(text)
+    return text
 
 
 def example_path() -> Path:
