@@ -35,6 +35,7 @@ import solara
 from mesa.visualization import SolaraViz
 
 from sim.dashboard import components as c
+from sim.dashboard.world_upload import WorldUpload
 from sim.dashboard.levers import LEVERS_BY_PARAM
 from sim.dashboard.levers import model_params as lever_params
 from sim.dashboard.runs import (
@@ -172,15 +173,19 @@ def Dashboard():
     settings = solara.use_reactive(
         {"preset": DEFAULT_PRESET, "compare_with": DEFAULT_COMPARE, "seed": DEFAULT_SEED})
     s = settings.value
-    choice = [s["preset"], s["compare_with"], s["seed"]]
+    world = solara.use_reactive(None)  # your municipalities (world_upload), or None: synthetic
+    world_key = world.value.digest() if world.value is not None else "synthetic"
+    choice = [s["preset"], s["compare_with"], s["seed"], world_key]
     # one setup per choice: the levers start at the preset's values, Reset builds the setup
-    setup = solara.use_memo(lambda: RunSetup(s["preset"], s["compare_with"], s["seed"]), choice)
+    setup = solara.use_memo(lambda: RunSetup(s["preset"], s["compare_with"], s["seed"],
+                                             world=world.value), choice)
     model = solara.use_memo(setup.build, choice)
     model_r = solara.use_reactive(model)
-    key = f"{s['preset']}-{s['compare_with']}-{s['seed']}"
+    key = f"{s['preset']}-{s['compare_with']}-{s['seed']}-{world_key}"
     solara.Style(c.CSS)
     with solara.Sidebar():
         ScenarioPanel(settings)
+        WorldUpload(world)
     # No model_params: the levers are ours (LeverSidebar), and Reset ignores Mesa's copy of them
     # (the model class is bound to ``setup``).
     SolaraViz(model_r, components=list(COMPONENTS), model_params={}, name=TITLE,

@@ -80,7 +80,7 @@ class DashboardModel(mesa.Model):
 
     def __init__(self, preset: str = DEFAULT_PRESET, compare_with: str = DEFAULT_COMPARE,
                  seed: Any = DEFAULT_SEED, scale: str = SCALE, scenario: Any = None,
-                 **levers: Any) -> None:
+                 world: Any = None, **levers: Any) -> None:
         # ``scenario`` is what Mesa's Reset passes for its own (empty) Scenario: not ours, ignored.
         self.problems: list[str] = []
         names = preset_names()
@@ -101,6 +101,7 @@ class DashboardModel(mesa.Model):
         self.compare_with = compare_with
         self.seed_value = seed_value
         self.scale = scale
+        self.world = world  # your municipalities (sim.worldfile.WorldFile), or None: synthetic
 
         base = load_preset(preset)
         self.overrides = self._overrides(base, levers)
@@ -151,7 +152,8 @@ class DashboardModel(mesa.Model):
         from sim.model import ReformModel
 
         try:
-            return ReformModel(scenario=scenario, seed=self.seed_value, scale=self.scale)
+            return ReformModel(scenario=scenario, seed=self.seed_value, scale=self.scale,
+                               world=self.world)
         except Exception as err:  # noqa: BLE001
             traceback.print_exc()
             self.problems.append(f"The model could not be built for {getattr(scenario, 'name', '?')!r}: {err}")
@@ -232,6 +234,7 @@ class RunSetup:
     compare_with: str = DEFAULT_COMPARE
     seed: Any = DEFAULT_SEED
     moved: dict[str, Any] = field(default_factory=dict)
+    world: Any = None  # your municipalities (sim.dashboard.world_upload), or None: synthetic
 
     def move(self, param: str, value: Any) -> None:
         """Record that the lever ``param`` (``Lever.param_name``) was set to ``value``."""
@@ -240,7 +243,7 @@ class RunSetup:
     def kwargs(self) -> dict[str, Any]:
         """``DashboardModel`` keywords: the settings and the moved levers (the rest: the preset's)."""
         return {"preset": self.preset, "compare_with": self.compare_with, "seed": self.seed,
-                **self.moved}
+                "world": self.world, **self.moved}
 
     def build(self) -> DashboardModel:
         return self.model_class()()
