@@ -9,7 +9,9 @@ Prints Markdown tables (paste them into docs/performance.md) with the machine an
   one Python ``step`` per employee, ``AgentSet.shuffle_do``) against reformsim's vectorised
   ``Health`` step on the same population of about 100,000 employees;
 - ``sweep``    runs per minute of ``reformsim sweep`` on 1 and on 2 local workers;
-- ``profile``  where a Norway-scale month spends its time, per mechanism.
+- ``profile``  where a Norway-scale month spends its time, per mechanism;
+- ``collector`` what Mesa's DataCollector (``model.datacollector``) adds to a Norway-scale
+  month: the model reporters (always on) and the unit reporters (on request).
 
 Usage::
 
@@ -38,9 +40,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-SECTIONS = ("norway", "scaling", "mesa", "sweep", "profile")
+SECTIONS = ("norway", "scaling", "mesa", "sweep", "profile", "collector")
 GOALS = {"norway_seconds": 30.0, "norway_memory_gib": 2.0, "combined_factor": 1.5,
-         "mesa_ratio": 100.0, "sweep_speedup": 1.8}
+         "mesa_ratio": 100.0, "sweep_speedup": 1.8, "collector_pct": 5.0}
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -312,6 +314,33 @@ def profile(quick: bool) -> str:
     rows.append(["**month**", total * 1000, 100.0])
     return (f"## Profile: a Norway-scale month (baseline, mean of months 2-{months + 1})\n"
             + table(["phase", "ms/month", "%"], rows))
+
+
+def collector(quick: bool) -> str:
+    """Time spent in ``model.datacollector.collect`` against the rest of a Norway-scale month."""
+    from sim.model import ReformModel
+    from sim.scenario import load_scenario
+
+    months = 3 if quick else 12
+    rows, shares = [], {}
+    for label, units in (("model reporters (the outcome columns; always on)", False),
+                         ("+ unit reporters (quality, staff, sick leave; on request)", True)):
+        model = ReformModel(load_scenario("baseline"), seed=1, scale="norway", years=3,
+                            unit_reporters=units)
+        model.run(1)
+        spent: dict[str, float] = {}
+        model.datacollector.collect = _clock(model.datacollector.collect, spent, "collect")
+        total = timed(lambda m=model: m.run(months)) / months
+        collect = spent["collect"] / months
+        shares[units] = 100 * collect / (total - collect)
+        rows.append([label, (total - collect) * 1000, collect * 1000, shares[units]])
+    return (f"## Data collector: Mesa's DataCollector at Norway scale (baseline, mean of months "
+            f"2-{months + 1})\n"
+            + table(["collecting", "step without collecting ms/month", "collect ms/month",
+                     "overhead %"], rows)
+            + f"\n\nDataCollector overhead: **{shares[False]:.3f} %** of a Norway-scale month "
+              f"(goal < {GOALS['collector_pct']:.0f} %); with unit reporters "
+              f"{shares[True]:.1f} %.")
 
 
 def _clock(fn: Callable, spent: dict[str, float], name: str) -> Callable:

@@ -130,7 +130,7 @@ class Recorder:
         sums = self.data[m:m + 1].reshape(1, len(_SUMS), self.n_municipalities, 4)
         total = sums.sum(axis=2).sum(axis=2, keepdims=True)           # 1 x sums x 1
         frame = _ratios({name: total[:, i, :].ravel() for i, name in enumerate(_SUMS)})
-        return frame.to_dict("records")[0]
+        return dict(zip(frame.columns, frame.to_numpy(dtype=object)[0], strict=True))
 
     def latest(self) -> dict[str, float]:
         """The national outcomes of the last recorded month (all sectors)."""
