@@ -155,8 +155,11 @@ def network_figure(dm: DashboardModel) -> Figure:
                         vmax=max(4.0, float(data["practices"].max()) + 1), s=160,
                         edgecolors=np.where(data["member"], "black", "white"), linewidths=1.6,
                         zorder=2)
+        # your municipalities (a world file) by name, the synthetic ones by number
+        named = getattr(dm.mine, "world_file", None) is not None
         for i, n in enumerate(data["nodes"]):
-            ax.annotate(str(n), xy[i], xytext=(0, -11), textcoords="offset points", fontsize=7,
+            label = dm.mine.municipality_names[n] if named else str(n)
+            ax.annotate(label, xy[i], xytext=(0, -11), textcoords="offset points", fontsize=7,
                         ha="center", va="top", color="#333", zorder=3)
         cbar = fig.colorbar(sc, ax=ax, fraction=0.05, pad=0.02)
         cbar.set_label("practices adopted (number)", fontsize=9)

@@ -62,3 +62,12 @@ def test_the_upload_card_offers_a_drop_zone_and_a_way_back_once_a_file_is_in():
     assert len(rc.find(v.Btn, children=["Back to the synthetic world"]).widgets) == 1
     rc.find(v.Btn, children=["Back to the synthetic world"]).widget.click()
     assert world.value is None
+
+
+def test_the_network_view_labels_your_municipalities_by_name():
+    from sim.dashboard.components import network_figure
+
+    world = parse_upload("r.csv", EXAMPLE.read_bytes())[0]
+    dm = RunSetup("quality_network", "baseline", 4, world=world).build()
+    labels = {t.get_text() for t in network_figure(dm).axes[0].texts}
+    assert set(world.names) <= labels
