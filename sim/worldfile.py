@@ -127,9 +127,11 @@ class WorldFile:
         self.names = [str(r["name"]) for r in self.rows]
 
     def __len__(self) -> int:
+        """The number of municipalities."""
         return len(self.rows)
 
     def column(self, name: str) -> np.ndarray:
+        """One column of the file as floats, in row order."""
         return np.array([r[name] for r in self.rows], dtype=float)
 
     def digest(self) -> str:
@@ -143,6 +145,7 @@ class WorldFile:
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> WorldFile:
+        """The world file of ``to_data`` (already validated: not checked again)."""
         return cls(str(data["source"]), [dict(r) for r in data["rows"]])
 
     def table(self) -> pd.DataFrame:
