@@ -53,15 +53,20 @@ def run_command(args: argparse.Namespace) -> int:
     write_table(result.national, out / "monthly.parquet")
     write_table(result.by_municipality, out / "monthly_by_municipality.parquet",
                 csv=args.scale != "norway")
-    print(summary(result.national, scenario.name, args.seed, years,
-                  args.scale if world is None else f"{args.world}: {', '.join(world.names)}"))
+    print(summary(result.national, scenario.name, args.seed, years, args.scale,
+                  where=None if world is None else f"the {len(world)} municipalities of {args.world}"))
+    if world is not None:
+        print(f"municipalities ({args.world}): {', '.join(world.names)}; per municipality in "
+              f"{out / 'monthly_by_municipality.csv'} (column municipality_name)")
     print(f"wrote {out / 'monthly.parquet'} (and .csv), {out / 'monthly_by_municipality.parquet'}")
     return 0
 
 
-def summary(national, name: str, seed: int, years: int, scale: str) -> str:
-    """The last year's means, nationally and per sector, as a small text table."""
+def summary(national, name: str, seed: int, years: int, scale: str,
+            where: str | None = None) -> str:
+    """The last year's means, nationally and per sector, as a small text table (``where``: the
+    world when it is not the synthetic one of ``scale``)."""
     last = national[national.year == national.year.max()]
     table = last.groupby("sector", sort=False)[list(SUMMARY)].mean()
-    head = f"{name}: seed {seed}, {years} years, {scale} scale - means of year {years}"
+    head = f"{name}: seed {seed}, {years} years, {where or scale + ' scale'} - means of year {years}"
     return head + "\n" + table.round(2).to_string()
