@@ -82,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     if outcome.exit_code == EXIT_INTERRUPTED or not store.finished_ids():
         return outcome.exit_code
     results = store.read_results(specs)
+    stored = results  # results.csv like results.parquet: with the per-municipality rows
     local = None
     if "municipality" in results.columns:  # a municipalities file: national rows are "all"
         local = municipality_table(results[results["municipality"] != "all"],
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         report.settings["municipalities"] = f"{args.world} ({len(world)}: {', '.join(world.names)})"
         report.files.append("municipalities.csv: the table by municipality")
         store.write_frame("municipalities.csv", local)
-    write_outputs(store, specs, results, table, report)
+    write_outputs(store, specs, stored, table, report)
     print(terminal_table(table, order))
     if local is not None:
         print(municipality_terminal(local, order))
