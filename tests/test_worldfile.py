@@ -181,3 +181,31 @@ def test_sweep_with_a_world_runs_it_and_keys_the_runs_by_the_file(tmp_path, caps
     direct = sim.run("baseline", seed=int(swept.seed.iloc[0]), years=1, world=EXAMPLE).national
     last = direct[(direct.sector == "all") & (direct.year == 1)]["quality"].mean()
     assert swept[swept.sector == "all"]["quality"].iloc[0] == last
+
+
+def test_each_municipalitys_all_sector_row_is_the_exact_aggregate_of_its_sums(region):
+    from sim.experiment import Experiment, Outputs
+    from sim.outcomes import _SUMS
+    from sim.runner.plan import plan_runs
+    from sim.runner.worker import compute_run
+    from sim.scenario import load_scenario
+
+    experiment = Experiment(name="a", scenarios=["baseline"], replications=1, years=1,
+                            outputs=Outputs(resolution="monthly",
+                                            outcomes=["quality", "cost_per_client",
+                                                      "sick_leave_pct", "clients"]))
+    spec = plan_runs(experiment, [load_scenario("baseline")], world=region)[0]
+    table = compute_run(spec).table
+    local = table[table.municipality != "all"].set_index("municipality")
+    assert set(local.index) == set(region.names)
+    model = ReformModel("baseline", seed=spec.seed, years=1, world=region)
+    model.run()
+    sums = model.outcomes.data[:12].reshape(12, len(_SUMS), len(region), 4).sum(axis=3)
+    i = {name: k for k, name in enumerate(_SUMS)}
+    for m, name in enumerate(region.names):
+        quality = (sums[:, i["q_sum"], m] / sums[:, i["clients"], m]).mean()
+        cost = (12 * sums[:, i["cost"], m] / sums[:, i["clients"], m]).mean()
+        sick = (100 * sums[:, i["days_lost"], m] / (sums[:, i["staff"], m] * 21.7)).mean()
+        np.testing.assert_allclose(local.loc[name, ["quality", "cost_per_client", "sick_leave_pct"]]
+                                   .to_numpy(dtype=float), [quality, cost, sick], rtol=1e-9)
+        assert local.loc[name, "clients"] == sums[:, i["clients"], m].mean()
