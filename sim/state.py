@@ -102,7 +102,6 @@ class Units:
         self.insecurity = _f32(n, 0.0)        # job insecurity (tendering)
         self.labour_saving = _f32(n, 0.0)     # share of care labour saved by welfare technology
         self.training = _f32(n, 0.0)          # extra competence development
-        self.shading = _f32(n, 0.0)           # quality points cut where the contract cannot see
         self.price_factor = np.ones(n)        # price per client relative to the norm (contracts)
         self.practices = np.zeros((n, N_PRACTICES), dtype=bool)
         # Providers differ (drawn at setup from the "providers" stream; sim/mechanisms/production.py).

@@ -3,15 +3,21 @@
 Quality (professional quality, 0-100) rises with the logarithm of effective staffing (present
 staff, plus substitutes at reduced effectiveness, per need-weighted client against the sector
 norm: diminishing returns), with the competence and motivation of present staff, with
-institutionalised practices and with the maturity of the quality system; a contractor's
-unobserved quality cuts (``shading``) lower it. Cost is wages of employed staff (the state
+institutionalised practices and with the maturity of the quality system. Effective staffing
+counts staff hours at the unit's productivity (output per hour) less its slack: providers differ
+in productivity and overhead (drawn at world creation from their own random stream), public
+units drift to slack when nobody presses and their managers cut it under pressure (users lost by
+choice, a tender coming up, a published comparison: ``units.pressure``), at a cost in strain on
+staff when the cut is fast (``units.change_load``, read by employee health). No quality comes
+from pressure itself: only from more or better staff hours, practices or less slack. Cost is wages of employed staff (the state
 refunds most of the wages of long-spell absentees), substitutes for absent days at a premium,
 non-staff cost per client, and the cost effect of practices. The municipality pays a public
 unit's cost and a private provider its funding (per client or the contract price), and adds
 central administration and the month's transaction costs of reforms.
 
 Sources: 000 (result units produce services within their budget; "quality ... cannot be
-inspected"); 003 (KPIs and accreditation: quality systems); 002 (institutionalised practice).
+inspected"; 'Market mechanisms': one organisation as purchaser, contractor and evaluator "has a
+natural tendency towards inefficiency", and competition is an "extremely powerful" control); 003 (KPIs and accreditation: quality systems); 002 (institutionalised practice).
 Staffing norms: docs/sources.md §3. The quality scale is the model's own (estimated).
 """
 
@@ -147,11 +153,22 @@ class Production(Mechanism):
 
     def effective_productivity(self, u) -> np.ndarray:
         """Output per paid staff hour relative to the norm: productivity less slack."""
-        return u.productivity * (1 - u.slack) / np.exp(self.norm_log[u.sector])
+        return self.efficiency(u.productivity, u.slack, u.sector)
+
+    def efficiency(self, productivity, slack, sector) -> np.ndarray:
+        """Output per paid staff hour relative to the sector norm, for any organisation."""
+        return productivity * (1 - slack) / np.exp(self.norm_log[sector])
 
     def overhead_factor(self, u) -> np.ndarray:
         """Non-staff cost per client relative to the norm: the unit's overhead, raised by slack."""
         return u.overhead * (1 + u.slack) / (1 + self.norm_slack[u.sector])
+
+    def staffing_ratio(self, model: ReformModel) -> np.ndarray:
+        """Effective staff hours present (at the unit's productivity) per hour needed at the
+        norm, as quality sees it (bounded 0.05-2)."""
+        u = model.units_state
+        hours = np.maximum(u.present, 0.05) * self.effective_productivity(u)
+        return np.clip(hours / np.maximum(self.needed_present(model), 1e-9), 0.05, 2.0)
 
     def monthly(self, model: ReformModel) -> None:
         u = model.units_state
@@ -192,12 +209,10 @@ class Production(Mechanism):
         count = np.bincount(unit, minlength=n).astype(np.float64)
         comp = _mean(np.bincount(unit, weights=e.competence[at_work], minlength=n), count, 0.6)
         motiv = _mean(np.bincount(unit, weights=e.motivation[at_work], minlength=n), count, 0.7)
-        hours = np.maximum(u.present, 0.05) * self.effective_productivity(u)
-        ratio = hours / np.maximum(self.needed_present(model), 1e-9)
-        q = (p.base_quality.array()[u.sector] + p.staffing_effect * np.log(np.clip(ratio, 0.05, 2.0))
+        q = (p.base_quality.array()[u.sector] + p.staffing_effect * np.log(self.staffing_ratio(model))
              + p.competence_effect * (comp - 0.6) + p.motivation_effect * (motiv - 0.7)
              + p.quality_system_effect * (u.quality_system - 0.2)
-             + model.practice_effect("quality") - u.shading)
+             + model.practice_effect("quality"))
         u.quality[:] = np.where(u.active, np.clip(q, 0, 100), 0)
 
     def cost(self, model: ReformModel, unit_days: np.ndarray) -> None:
@@ -219,8 +234,9 @@ class Production(Mechanism):
         # cost per client (the funding rule for private kindergartens) times the contract price
         # where there is one: a private margin or cut is the provider's, not the municipality's.
         u.funding_rate[:] = self._public_cost_rate(model)
-        payment = np.where(u.private, u.budget / 12 * u.funding_rate * u.payment_factor,
-                           u.cost_month)
+        # (a contractor held to a contract's staffing is paid the contract price itself)
+        rate = np.where(u.contract_staff > 0, 1.0, u.funding_rate)
+        payment = np.where(u.private, u.budget / 12 * rate * u.payment_factor, u.cost_month)
         u.payment_month[:] = np.where(u.active, payment, 0.0)
         service = np.bincount(u.muni, weights=u.payment_month, minlength=len(m))
         transaction = np.bincount(u.muni, weights=u.transaction_cost_month, minlength=len(m))
