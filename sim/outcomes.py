@@ -37,7 +37,8 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "switching_pct": ("% per year", "clients who changed provider by choice in the month, "
                       "times 12"),
     "need_private": ("need weight (mean 1)", "mean care need of the clients of private "
-                     "providers (cream-skimming shows as a value below need_public)"),
+                     "providers (cream-skimming shows as a value below need_public); empty "
+                     "(NaN) where there is none, as for the other means by provider type"),
     "need_public": ("need weight (mean 1)", "mean care need of the clients of public units"),
     "entries": ("count per year", "private providers opening in the month, times 12"),
     "exits": ("count per year", "providers closing in the month, times 12"),
@@ -56,6 +57,10 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "cost": ("NOK per month", "total cost: units plus administration"),
 }
 """Outcome column -> (unit, definition)."""
+
+BY_PROVIDER_TYPE = ("need_private", "need_public", "slack_public", "slack_private",
+                    "productivity_public", "productivity_private")
+"""Means over one type of provider: NaN where a place or sector has no provider of that type."""
 
 # Sums recorded per group and month; outcomes are ratios of these.
 _SUMS = ("clients", "q_sum", "sat_sum", "exp_sum", "exp_sq", "cost", "staff", "days_lost",
@@ -208,14 +213,14 @@ def _ratios(s: dict[str, np.ndarray]) -> pd.DataFrame:
         "practices_adopted": _div(s["practices"], s["providers"]),
         "quality_spread": np.sqrt(var),
         "switching_pct": 100 * 12 * _div(s["switchers"], clients),
-        "need_private": _div(s["private_need"], s["private_clients"]),
-        "need_public": _div(s["public_need"], clients - s["private_clients"]),
+        "need_private": _mean(s["private_need"], s["private_clients"]),
+        "need_public": _mean(s["public_need"], clients - s["private_clients"]),
         "entries": 12 * s["entries"],
         "exits": 12 * s["exits"],
-        "slack_public": 100 * _div(s["public_slack"], s["public_units"]),
-        "slack_private": 100 * _div(s["private_slack"], s["providers"] - s["public_units"]),
-        "productivity_public": _div(s["public_productivity"], s["public_units"]),
-        "productivity_private": _div(s["private_productivity"], s["providers"] - s["public_units"]),
+        "slack_public": 100 * _mean(s["public_slack"], s["public_units"]),
+        "slack_private": 100 * _mean(s["private_slack"], s["providers"] - s["public_units"]),
+        "productivity_public": _mean(s["public_productivity"], s["public_units"]),
+        "productivity_private": _mean(s["private_productivity"], s["providers"] - s["public_units"]),
         "contracts_shaded": 100 * _div(s["shaded"], s["contracted"]),
         "contracts_detected": 12 * s["detected"],
         "clients": clients.astype(np.int64),
@@ -231,3 +236,9 @@ def _insert_time(frame: pd.DataFrame, months: np.ndarray) -> None:
 
 def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.divide(a, b, out=np.zeros(len(a)), where=b > 0)
+
+
+def _mean(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """A mean over a provider type: NaN where there is none (not a zero that would drag averages
+    over replications or municipalities down)."""
+    return np.divide(a, b, out=np.full(len(a), np.nan), where=b > 0)
