@@ -39,6 +39,7 @@ from pydantic import Field
 
 from sim import SECTORS
 from sim.mechanisms import Mechanism, market
+from sim.mechanisms.placement import CandidateTable, place_nearest, ration
 from sim.mechanisms.shared import LeverShare, ScalarShare
 from sim.params import Params, SectorAmount, param, per_sector
 
@@ -141,6 +142,11 @@ class VouchersParams(Params):
                                       "cost", ge=1, le=30, unit="years", source="estimated")
     startup_staff: float = param(0.3, "Staff a new provider starts with, as a share of the staff "
                                       "its capacity needs", ge=0, le=1, source="estimated")
+    ramp_up_years: float = param(2.0, "Years a new provider gives itself to fill its places "
+                                      "and cover its costs before empty places or losses make "
+                                      "it leave (start-up losses are part of its entry cost)",
+                                 ge=0, le=10,
+                                 unit="years", source="estimated")
     exit_occupancy: float = param(0.4, "Occupancy (12-month average) below which a private "
                                        "provider leaves", ge=0, le=1, source="estimated")
     exit_loss: float = param(0.05, "Operating loss (12-month average, share of revenue) above "
@@ -230,8 +236,8 @@ class Vouchers(Mechanism):
         """Private providers with a year of low occupancy or losses close; users move at once."""
         u, e, c = model.units_state, model.employees_state, model.citizens_state
         weak = (self.occupancy < self.p.exit_occupancy) | (self.result < -self.p.exit_loss)
-        leaving = (u.active & u.private & self.in_scheme[u.sector] & weak
-                   & (model.month - self.opened >= 12))
+        grown = model.month - self.opened >= max(12, 12 * self.p.ramp_up_years)
+        leaving = u.active & u.private & self.in_scheme[u.sector] & weak & grown
         leaving &= _not_last(u, leaving)
         if not leaving.any():
             return
@@ -248,18 +254,23 @@ class Vouchers(Mechanism):
         with a yearly chance of acting on it; it hires start-up staff (paid by its users'
         vouchers once they come)."""
         u = model.units_state
-        profit, group, q_group = self.entry_profit(model)
+        profit, group, q_group, expected = self.entry_profit(model)
         candidates = np.flatnonzero(~u.active & u.private & self.in_scheme[u.sector])
         _, first = np.unique(group[candidates], return_index=True)
         entrant = candidates[first]
         acts = self.rng.random(len(u))[entrant] < self.p.entry_rate
         opening = entrant[acts & (profit[entrant] > 0)]
+        # the firm sizes its premises to the users it expects (at least a quarter unit)
+        typical = model.params.world.unit_size.array()[u.sector[opening]]
+        size = np.maximum(np.ceil(expected[opening]), np.ceil(0.25 * typical))
+        u.capacity[opening] = np.minimum(size, u.capacity[opening]).astype(np.int32)
         self.open_units(model, opening, q_group[group[opening]])
         self.entries[opening] += 1
 
-    def entry_profit(self, model: ReformModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def entry_profit(self, model: ReformModel) -> tuple[np.ndarray, ...]:
         """Per unit, the yearly profit a firm expects if it opened it now (NOK; meaningful for
-        dormant private units), each unit's market, and each market's mean reputation.
+        dormant private units), each unit's market, each market's mean reputation, and the
+        clients the firm expects.
 
         Expected clients: the market's active choosers shared among the incumbents and the
         entrant, weighted by the entrant's expected quality against the incumbents' reputation
@@ -299,7 +310,7 @@ class Vouchers(Mechanism):
         cost = market.cost_per_client(model, np.arange(len(u)), need, labour)
         yearly_entry = p.entry_cost.array()[u.sector] / p.payback_years
         profit = expected * (price * (1 - margin) - cost) - yearly_entry
-        return np.where(self.in_scheme[u.sector], profit, -np.inf), group, reputation
+        return np.where(self.in_scheme[u.sector], profit, -np.inf), group, reputation, expected
 
     @staticmethod
     def _national(clients: np.ndarray, reputation: np.ndarray) -> np.ndarray:
@@ -436,92 +447,15 @@ class Vouchers(Mechanism):
 
     def free_places(self, model: ReformModel) -> np.ndarray:
         """Places a provider offers now: within its capacity, and no more users than its
-        present staff serve at the norm plus a slack (it hires as the money comes)."""
+        present staff serve at the norm plus a slack (it hires as the money comes); a new
+        provider in its ramp-up offers all its places (it opened to fill them)."""
         u = model.units_state
         spc = model.params.world.staff_per_client.array()[u.sector]
         staffed = np.floor(u.present / spc * (1 + self.p.intake_slack))
+        ramping = model.month - self.opened < 12 * self.p.ramp_up_years
+        staffed = np.where(ramping, u.capacity, staffed)
         places = np.minimum(u.capacity, np.maximum(staffed, 1))
         return np.where(u.active, np.maximum(places - u.clients, 0), 0)
-
-
-class CandidateTable:
-    """The eligible units of every (municipality, sector) group, for padded candidate matrices.
-
-    Choosers are bucketed by the power of two at or above their group's number of units, so a
-    bucket is one dense matrix (choosers x width) and the work stays near the number of real
-    (chooser, unit) pairs even where one group has hundreds of units.
-    """
-
-    def __init__(self, model: ReformModel, eligible: np.ndarray) -> None:
-        u = model.units_state
-        n_groups = len(model.municipalities_state) * len(SECTORS)
-        units = np.flatnonzero(eligible)
-        group = u.muni[units].astype(np.int64) * len(SECTORS) + u.sector[units]
-        order = np.argsort(group, kind="stable")
-        self.units = units[order]
-        self.count = np.bincount(group, minlength=n_groups)
-        self.start = np.cumsum(self.count) - self.count
-
-    def buckets(self, muni: np.ndarray, sector: np.ndarray, all_widths: bool = False):
-        """Yield (rows of the choosers, candidate units, valid mask) per width bucket; groups
-        with a single unit are skipped unless ``all_widths`` (there is nothing to choose)."""
-        g = muni.astype(np.int64) * len(SECTORS) + sector
-        count = self.count[g]
-        width = np.where(count > 0, 2 ** np.ceil(np.log2(np.maximum(count, 1))), 0).astype(int)
-        for w in np.unique(width):
-            if w == 0 or (w == 1 and not all_widths):
-                continue
-            rows = np.flatnonzero(width == w)
-            cols = np.arange(w)
-            valid = cols[None, :] < count[rows][:, None]
-            idx = np.where(valid, self.start[g[rows]][:, None] + cols[None, :], 0)
-            yield rows, self.units[idx], valid
-
-
-def place_nearest(model: ReformModel, who: np.ndarray) -> np.ndarray:
-    """A new provider for each of ``who``: the nearest active unit of their municipality and
-    sector with a free place, in rounds (nearest first); if none has room, the nearest one,
-    which must take them (its capacity grows). Every citizen gets an active provider."""
-    c, u = model.citizens_state, model.units_state
-    out = np.full(len(who), -1, dtype=np.int32)
-    model.refresh_clients()
-    free = np.maximum(u.capacity - u.clients, 0)
-    free[~u.active] = 0
-    rng = model.stream(f"placement-{model.month}")
-    table = CandidateTable(model, u.active)
-    for rows, cand, valid in table.buckets(c.muni[who], c.sector[who], all_widths=True):
-        people = who[rows]
-        dist = np.hypot(u.x[cand] - c.x[people][:, None], u.y[cand] - c.y[people][:, None])
-        ranked = np.take_along_axis(cand, np.argsort(np.where(valid, dist, np.inf), axis=1), 1)
-        n_valid = valid.sum(axis=1)
-        waiting = np.arange(len(rows))
-        for k in range(cand.shape[1]):
-            waiting = waiting[k < n_valid[waiting]]
-            if len(waiting) == 0:
-                break
-            choice = ranked[waiting, k]
-            ok = ration(choice, free, rng)
-            out[rows[waiting[ok]]] = choice[ok]
-            free -= np.bincount(choice[ok], minlength=len(free))
-            waiting = waiting[~ok]
-        left = np.flatnonzero(out[rows] < 0)
-        out[rows[left]] = ranked[left, 0]
-    counts = np.bincount(out, minlength=len(u)) + u.clients
-    grow = u.active & (counts > u.capacity)
-    u.capacity[grow] = counts[grow]
-    return out
-
-
-def ration(wanted: np.ndarray, free: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Which requests for places are granted: at most ``free[unit]`` per unit, in random order."""
-    if len(wanted) == 0:
-        return np.zeros(0, dtype=bool)
-    order = np.lexsort((rng.random(len(wanted)), wanted))
-    sorted_units = wanted[order]
-    first = np.searchsorted(sorted_units, sorted_units)
-    rank = np.empty(len(wanted), dtype=np.int64)
-    rank[order] = np.arange(len(wanted)) - first
-    return rank < free[wanted]
 
 
 def _occupancy(u) -> np.ndarray:

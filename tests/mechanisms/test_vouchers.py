@@ -81,7 +81,7 @@ def _entrant_profits(price_level: float, seed: int = 1):
                                                      "entry_rate": 0.0})
     model.run(13)
     u, v = model.units_state, model.mechanism("vouchers")
-    profit, group, _ = v.entry_profit(model)
+    profit, group, _, _ = v.entry_profit(model)
     dormant = np.flatnonzero(~u.active & u.private & v.in_scheme[u.sector])
     _, first = np.unique(group[dormant], return_index=True)
     entrant = dormant[first]
