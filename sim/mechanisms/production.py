@@ -125,9 +125,6 @@ class Production(Mechanism):
         log_eff = np.log(u.productivity * (1 - u.slack))
         self.norm_log = np.array([log_eff[live & (u.sector == s)].mean()
                                   if (live & (u.sector == s)).any() else 0.0 for s in range(4)])
-        self.norm_productivity = np.exp([np.log(u.productivity[live & (u.sector == s)]).mean()
-                                         if (live & (u.sector == s)).any() else 0.0
-                                         for s in range(4)])
         self.norm_slack = np.array([u.slack[live & (u.sector == s)].mean()
                                     if (live & (u.sector == s)).any() else 0.0 for s in range(4)])
 
@@ -192,9 +189,9 @@ class Production(Mechanism):
         cover = self.budget.substitute_coverage.array()[u.sector]
         u.present[:] = staff - lost + lost * cover * self.p.substitute_effectiveness
         needed = self.needed_present(model)
-        # a better organised provider (productivity) needs fewer hours for the same work; slack
-        # is hours not worked, so cutting it adds no workload here (its strain is the cut's)
-        capacity = u.present * u.productivity / self.norm_productivity[u.sector]
+        # a better organised provider (productivity, less slack) needs fewer hours for the same
+        # work; cutting slack strains staff while it is cut fast (``update_slack``), not after
+        capacity = u.present * self.effective_productivity(u)
         u.workload[:] = np.where(u.present > 0, needed / np.maximum(capacity, 1e-9),
                                  np.where(needed > 0, 3.0, 1.0)).clip(0, 3)
         return np.divide(lost, staff, out=np.zeros(n), where=staff > 0).astype(np.float32)
