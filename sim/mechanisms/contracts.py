@@ -17,7 +17,8 @@ operator is held to: ``units.contract_staff``) and so the promised quality. A fi
 when it bids, whether and how far to cut the staffing the contract cannot see: it weighs the
 saving (less the share its owner's values count against it) against the expected fine and, when
 caught contractors are excluded, the profit of the next contract it would lose. The purchaser
-monitors; detection rises with monitoring and with the size of the cut. A caught contractor
+monitors; detection rises with monitoring and with the size of the cut, and a contractor whose
+quality falls below the contract's quality floor is seen at once. A caught contractor
 restores staffing, is fined for a year and (where the scenario says so) is excluded from the
 next tender or has its service taken back in-house at once. Every period the service is
 re-tendered; a unit whose private operator loses returns to the municipality's organisation.
@@ -81,8 +82,10 @@ class ContractsParams(Params):
                                        "cheapest bid wins, 1 = the best quality wins)", ge=0,
                                   le=1, source="estimated (Norwegian care tenders weigh price "
                                                "40-70 %)")
-    quality_floor: float = param(50.0, "Lowest acceptable quality; quality scores run from it "
-                                       "(0) to the best bid (100)", ge=0, le=100,
+    quality_floor: float = param(50.0, "Lowest acceptable quality: bids promising less are "
+                                       "rejected, quality scores run from it (0) to the best "
+                                       "bid (100), and a contractor whose quality falls below it "
+                                       "is seen cutting", ge=0, le=100,
                                  unit="points", source="estimated")
     staffing_floor: float = param(0.85, "Lowest service level (staffing per need-weighted client "
                                         "at norm productivity) the contract allows, relative "
@@ -389,6 +392,7 @@ class Contracts(Mechanism):
         cutting = live & u.private & (self.cut > 0)
         monthly = 1 - (1 - self.detection_year(self.cut)) ** (1 / 12)
         caught = cutting & (self.rng.random(len(u)) < monthly)
+        caught |= cutting & (u.quality < p.quality_floor)      # a breach of the floor is seen
         self.cut[caught] = 0.0
         self.caught |= caught
         self.excluded |= caught & p.exclusion
@@ -457,7 +461,8 @@ def _score_gap(price, quality, inhouse_price, inhouse_quality, p) -> np.ndarray:
 
 def _award(bids: Bids, weight: float, floor: float) -> np.ndarray:
     """Winner per lot: 0 the in-house bid, k the k-th firm (1-based)."""
-    price = np.concatenate([bids.inhouse_price[:, None], np.where(bids.valid, bids.price, np.inf)],
+    acceptable = bids.valid & (bids.quality >= floor)    # the floor is the lowest acceptable
+    price = np.concatenate([bids.inhouse_price[:, None], np.where(acceptable, bids.price, np.inf)],
                            axis=1)
     quality = np.concatenate([bids.inhouse_quality[:, None],
                               np.where(bids.valid, bids.quality, -np.inf)], axis=1)

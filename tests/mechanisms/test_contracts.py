@@ -191,3 +191,16 @@ def test_insecurity_from_a_tender_fades_after_the_award():
     early = u.insecurity[tendered].mean()
     model.run(11)
     assert 0 < u.insecurity[tendered].mean() < 0.5 * early
+
+
+def test_bids_below_the_quality_floor_are_rejected_and_a_breach_of_the_floor_is_seen():
+    model, c, u = _tendered(seed=2, monitoring=0.0, contractible_share=0.0)
+    lots = c.lots(model)
+    bids = c._bids(model, lots)
+    from sim.mechanisms.contracts import _award
+    assert (_award(bids, c.p.quality_weight, 100.0) == 0).all()   # nobody promises 100 points
+    cutting = np.flatnonzero(c.contracted & u.active & u.private & (c.cut > 0))
+    assert len(cutting) > 0
+    c.p.quality_floor = 100.0                  # every contractor now breaches the floor
+    model.step()
+    assert c.caught[cutting].all() and (c.cut[cutting] == 0).all()
