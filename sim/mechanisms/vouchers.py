@@ -272,9 +272,11 @@ class Vouchers(Mechanism):
         dormant private units), each unit's market, each market's mean reputation, and the
         clients the firm expects.
 
-        Expected clients: the market's active choosers shared among the incumbents and the
-        entrant, weighted by the entrant's expected quality against the incumbents' reputation
-        (its productivity against theirs), plus any shortfall of places; at most its capacity.
+        Expected clients: the users who move to a new provider in the market in a year,
+        accumulated over the payback years (at most all its active choosers), times the
+        entrant's share (attraction / (providers + 1), the attraction rising with the quality
+        its productivity buys against the incumbents' reputation), plus any shortfall of places;
+        at most its capacity.
         Profit: clients × (voucher price × (1 − owner's margin) − cost per client at the
         entrant's productivity) − entry cost / payback years."""
         u, c, p = model.units_state, model.citizens_state, self.p
