@@ -125,6 +125,9 @@ class Production(Mechanism):
         log_eff = np.log(u.productivity * (1 - u.slack))
         self.norm_log = np.array([log_eff[live & (u.sector == s)].mean()
                                   if (live & (u.sector == s)).any() else 0.0 for s in range(4)])
+        self.norm_productivity = np.exp([np.log(u.productivity[live & (u.sector == s)]).mean()
+                                         if (live & (u.sector == s)).any() else 0.0
+                                         for s in range(4)])
         self.norm_slack = np.array([u.slack[live & (u.sector == s)].mean()
                                     if (live & (u.sector == s)).any() else 0.0 for s in range(4)])
 
@@ -189,9 +192,10 @@ class Production(Mechanism):
         cover = self.budget.substitute_coverage.array()[u.sector]
         u.present[:] = staff - lost + lost * cover * self.p.substitute_effectiveness
         needed = self.needed_present(model)
-        # a better organised provider (productivity, less slack) needs fewer hours for the same
-        # work; cutting slack strains staff while it is cut fast (``update_slack``), not after
-        capacity = u.present * self.effective_productivity(u)
+        # a better organised provider (productivity) needs fewer hours for the same work; slack
+        # is breathing room, so where its cut lets the budget pay fewer staff for the same work
+        # the rest carry more, and where staff stay the cut strains them only while it lasts
+        capacity = u.present * u.productivity / self.norm_productivity[u.sector]
         u.workload[:] = np.where(u.present > 0, needed / np.maximum(capacity, 1e-9),
                                  np.where(needed > 0, 3.0, 1.0)).clip(0, 3)
         return np.divide(lost, staff, out=np.zeros(n), where=staff > 0).astype(np.float32)
