@@ -97,6 +97,10 @@ class Unit(mesa.Agent):
     autonomy = property(lambda self: float(self._s.autonomy[self.index]))
     empowerment = property(lambda self: float(self._s.empowerment[self.index]))
     quality_system = property(lambda self: float(self._s.quality_system[self.index]))
+    productivity = property(lambda self: float(self._s.productivity[self.index]),
+                            doc="output per staff hour relative to the norm, before slack")
+    slack = property(lambda self: float(self._s.slack[self.index]),
+                     doc="share of paid hours lost to slack")
 
     @property
     def municipality(self) -> Municipality:

@@ -36,15 +36,37 @@ OUTCOMES: dict[str, tuple[str, str]] = {
                        "(equity: lower is more equal)"),
     "switching_pct": ("% per year", "clients who changed provider by choice in the month, "
                       "times 12"),
+    "need_private": ("need weight (mean 1)", "mean care need of the clients of private "
+                     "providers (cream-skimming shows as a value below need_public); empty "
+                     "(NaN) where there is none, as for the other means by provider type"),
+    "need_public": ("need weight (mean 1)", "mean care need of the clients of public units"),
+    "entries": ("count per year", "private providers opening in the month, times 12"),
+    "exits": ("count per year", "providers closing in the month, times 12"),
+    "slack_public": ("% of paid hours", "slack of operating public units (unit mean)"),
+    "slack_private": ("% of paid hours", "slack of operating private units (unit mean)"),
+    "productivity_public": ("output per staff hour, norm = 1", "productivity before slack of "
+                            "operating public units (unit mean)"),
+    "productivity_private": ("output per staff hour, norm = 1", "productivity before slack of "
+                             "operating private units (unit mean)"),
+    "contracts_shaded": ("% of contracted units", "contracted units whose operator staffs "
+                         "below the contract where the purchaser has not seen it"),
+    "contracts_detected": ("count per year", "shading caught by the purchaser's monitoring in "
+                           "the month, times 12"),
     "clients": ("count", "service users"),
     "employees": ("count", "employees (head count)"),
     "cost": ("NOK per month", "total cost: units plus administration"),
 }
 """Outcome column -> (unit, definition)."""
 
+BY_PROVIDER_TYPE = ("need_private", "need_public", "slack_public", "slack_private",
+                    "productivity_public", "productivity_private")
+"""Means over one type of provider: NaN where a place or sector has no provider of that type."""
+
 # Sums recorded per group and month; outcomes are ratios of these.
 _SUMS = ("clients", "q_sum", "sat_sum", "exp_sum", "exp_sq", "cost", "staff", "days_lost",
-         "leavers", "private_clients", "providers", "practices", "switchers")
+         "leavers", "private_clients", "providers", "practices", "switchers", "private_need",
+         "public_need", "entries", "exits", "public_units", "public_slack", "private_slack",
+         "public_productivity", "private_productivity", "contracted", "shaded", "detected")
 
 
 class Recorder:
@@ -86,7 +108,30 @@ class Recorder:
         row[10] = np.bincount(ug, weights=u.active, minlength=G)
         row[11] = np.bincount(ug, weights=u.practices.sum(axis=1) * u.active, minlength=G)
         row[12] = np.bincount(cg[c.switched], minlength=G)
+        self._record_market(model, row, ug, G)
         self.months += 1
+
+    def _record_market(self, model: ReformModel, row: np.ndarray, ug: np.ndarray, G: int) -> None:
+        """Providers by type: need of their clients, openings and closings, slack, productivity,
+        and contracts shaded and caught (sums per group; ratios in ``_ratios``)."""
+        u = model.units_state
+        public, private = u.active & ~u.private, u.active & u.private
+        was = getattr(self, "_was_active", None)
+        was = u.active if was is None else was
+        sums = lambda w: np.bincount(ug, weights=w, minlength=G)
+        row[13] = sums(u.weighted_clients * private)
+        row[14] = sums(u.weighted_clients * public)
+        row[15] = sums(private & ~was)
+        row[16] = sums(was & ~u.active)
+        row[17] = sums(public)
+        row[18] = sums(u.slack * public)
+        row[19] = sums(u.slack * private)
+        row[20] = sums(u.productivity * public)
+        row[21] = sums(u.productivity * private)
+        row[22] = sums(u.active & (u.contract_staff > 0))
+        row[23] = sums(u.active & u.shaded)
+        row[24] = sums(u.detected)
+        self._was_active = u.active.copy()
 
     def _citizen_groups(self, c) -> np.ndarray:
         """Each citizen's (municipality, sector) group, computed once: a citizen slot never
@@ -179,6 +224,16 @@ def _ratios(s: dict[str, np.ndarray]) -> pd.DataFrame:
         "practices_adopted": _div(s["practices"], s["providers"]),
         "quality_spread": np.sqrt(var),
         "switching_pct": 100 * 12 * _div(s["switchers"], clients),
+        "need_private": _mean(s["private_need"], s["private_clients"]),
+        "need_public": _mean(s["public_need"], clients - s["private_clients"]),
+        "entries": 12 * s["entries"],
+        "exits": 12 * s["exits"],
+        "slack_public": 100 * _mean(s["public_slack"], s["public_units"]),
+        "slack_private": 100 * _mean(s["private_slack"], s["providers"] - s["public_units"]),
+        "productivity_public": _mean(s["public_productivity"], s["public_units"]),
+        "productivity_private": _mean(s["private_productivity"], s["providers"] - s["public_units"]),
+        "contracts_shaded": 100 * _div(s["shaded"], s["contracted"]),
+        "contracts_detected": 12 * s["detected"],
         "clients": clients.astype(np.int64),
         "employees": staff.astype(np.int64),
         "cost": s["cost"],
@@ -192,3 +247,9 @@ def _insert_time(frame: pd.DataFrame, months: np.ndarray) -> None:
 
 def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.divide(a, b, out=np.zeros(len(a)), where=b > 0)
+
+
+def _mean(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """A mean over a provider type: NaN where there is none (not a zero that would drag averages
+    over replications or municipalities down)."""
+    return np.divide(a, b, out=np.full(len(a), np.nan), where=b > 0)

@@ -68,6 +68,10 @@ DEFAULT_TOLERANCE: dict[str, float] = {
     "turnover_pct": 0.3, "private_share": 0.3, "providers": 1.0, "practices_adopted": 0.05,
     "quality_spread": 0.1, "switching_pct": 0.2, "clients": 1.0, "employees": 5.0,
     "cost": 1e5,
+    # market outcomes (issue 11): a little more than the 6 significant digits of the tables
+    "need_private": 0.01, "need_public": 0.01, "entries": 0.5, "exits": 0.5,
+    "slack_public": 0.05, "slack_private": 0.05, "productivity_public": 0.005,
+    "productivity_private": 0.005, "contracts_shaded": 0.5, "contracts_detected": 0.5,
 }
 """Absolute tolerances per outcome, in the outcome's unit (a rerun on the same code gives the
 same numbers bit for bit; these allow for floating-point differences between machines)."""

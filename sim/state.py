@@ -102,9 +102,19 @@ class Units:
         self.insecurity = _f32(n, 0.0)        # job insecurity (tendering)
         self.labour_saving = _f32(n, 0.0)     # share of care labour saved by welfare technology
         self.training = _f32(n, 0.0)          # extra competence development
-        self.shading = _f32(n, 0.0)           # quality points cut where the contract cannot see
         self.price_factor = np.ones(n)        # price per client relative to the norm (contracts)
         self.practices = np.zeros((n, N_PRACTICES), dtype=bool)
+        # Providers differ (drawn at setup from the "providers" stream; sim/mechanisms/production.py).
+        self.productivity = np.ones(n)        # output per staff hour relative to the norm, before slack
+        self.overhead = np.ones(n)            # non-staff cost per client relative to the norm
+        self.slack = np.zeros(n)              # share of paid hours lost to slack (0-1)
+        self.pressure = _f32(n, 0.0)          # competitive pressure on the manager (0-1; reforms' shares)
+        self.owner = np.zeros(n, dtype=np.int8)   # ownership type if private: 0 chain, 1 small, 2 non-profit
+        self.flat_price = np.zeros(n, dtype=bool)  # paid a flat price per client, whatever the need
+        self.contract_staff = np.zeros(n)     # staff per need-weighted client the operator is held to,
+        #                                       relative to the norm (0 = no contract staffing)
+        self.shaded = np.zeros(n, dtype=bool)     # the operator staffs below its contract, unseen
+        self.detected = np.zeros(n, dtype=bool)   # the purchaser caught it this month
 
     def __len__(self) -> int:
         return len(self.muni)

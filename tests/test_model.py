@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from sim.agents import AgentGone, Citizen, Employee, Municipality, Unit
-from sim.outcomes import OUTCOMES
+from sim.outcomes import BY_PROVIDER_TYPE, OUTCOMES
 from tests.conftest import make_model
 
 
@@ -60,14 +60,17 @@ def test_money_adds_up_total_cost_is_unit_costs_plus_administration():
 def test_all_outcomes_are_finite_and_in_range(baseline_run):
     frame = baseline_run.outcomes.national()
     assert set(OUTCOMES) <= set(frame.columns)
-    values = frame[list(OUTCOMES)]
+    values = frame[[o for o in OUTCOMES if o not in BY_PROVIDER_TYPE]]
     assert np.isfinite(values.to_numpy(dtype=float)).all()
+    typed = frame[list(BY_PROVIDER_TYPE)].to_numpy(dtype=float)   # NaN only where none exists
+    assert (np.isnan(typed) | (typed >= 0)).all() and np.isfinite(typed[frame.sector == "all"]).all()
     for column in ("quality", "satisfaction", "sick_leave_pct", "private_share"):
         assert frame[column].between(0, 100).all(), column
     assert (frame.turnover_pct >= 0).all() and (frame.cost_per_client > 0).all()
     assert (frame.quality_spread >= 0).all() and (frame.providers > 0).all()
     local = baseline_run.outcomes.by_municipality()
-    assert np.isfinite(local[list(OUTCOMES)].to_numpy(dtype=float)).all()
+    assert np.isfinite(local[[o for o in OUTCOMES if o not in BY_PROVIDER_TYPE]]
+                       .to_numpy(dtype=float)).all()
     assert local.sick_leave_pct.between(0, 100).all()
 
 

@@ -34,6 +34,11 @@ DEFAULT_REPLICATIONS = 10
 DEFAULT_SEED = 1
 REFERENCE = "baseline"
 SECTOR_OUTCOMES = (*DEFAULT_OUTCOMES, "turnover_pct", "private_share")
+MARKET_OUTCOMES = ("private_share", "providers", "entries", "exits", "slack_public",
+                   "slack_private", "productivity_public", "productivity_private", "need_public",
+                   "need_private", "contracts_shaded", "contracts_detected")
+"""Market columns shown per sector (issue 11): providers by type, entry and exit, need mix."""
+MARKET_SECTORS = ("nursing_home", "home_care", "kindergarten")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -98,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         store.write_frame("municipalities.csv", local)
     write_outputs(store, specs, stored, table, report)
     print(terminal_table(table, order))
+    print(market_table(report.markets, order))
     if local is not None:
         print(municipality_terminal(local, order))
     print(f"report: {store.out / 'report.html'}   data: {store.results_path} (and .csv), "
@@ -124,8 +130,24 @@ def build_report(results: pd.DataFrame, scenarios: list, order: list[str], refer
         files=["results.parquet / results.csv: monthly outcomes per run and sector",
                "summary.csv: the table above", "runs/: one Parquet file per run"],
         failures=[f"{f.scenario} replication {f.replication} (seed {f.seed}): {f.error}"
-                  for f in outcome.summary.failures])
+                  for f in outcome.summary.failures],
+        markets=stats.sector_means(results, list(MARKET_OUTCOMES)))
     return table, report
+
+
+def market_table(markets: pd.DataFrame, order: list[str]) -> str:
+    """The market columns per scenario and care/kindergarten sector, means over replications."""
+    shown = markets[markets["sector"].isin(MARKET_SECTORS)]
+    cols = list(MARKET_OUTCOMES)
+    widths = {c: max(len(c), 7) + 1 for c in cols}
+    lines = ["markets, last year, mean over replications (units: docs/parameters.md, Outcomes)",
+             "scenario".ljust(20) + "sector".ljust(14) + "".join(c.rjust(widths[c]) for c in cols)]
+    for s in order:
+        for _, r in shown[shown["scenario"] == s].iterrows():
+            lines.append(s[:19].ljust(20) + str(r["sector"]).ljust(14)
+                         + "".join(f"{r[c]:.{0 if c in ('providers', 'entries', 'exits') else 2}f}"
+                                   .rjust(widths[c]) for c in cols))
+    return "\n".join(lines)
 
 
 def _settings(args: argparse.Namespace, experiment: Experiment, order: list[str]) -> dict[str, str]:

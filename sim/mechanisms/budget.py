@@ -75,8 +75,31 @@ class BudgetParams(Params):
                                        le=1.5, source="estimated (private kindergartens' and "
                                                       "contractors' lower pension costs than "
                                                       "the municipal KLP schemes)")
-    private_margin: float = param(0.03, "Share of a private provider's revenue kept as margin",
+    private_margin: float = param(0.03, "Share of a small private firm's revenue kept as "
+                                        "margin (chains and non-profits: below)",
                                   ge=0, le=0.5, source="estimated")
+    chain_share: float = param(0.2, "Share of private providers that belong to a for-profit "
+                                    "chain", ge=0, le=1,
+                               source="Dagbladet 5 June 2019: four large chains ran about 600 "
+                                      "of Norway's ~3,000 private kindergartens; care estimated "
+                                      "alike")
+    nonprofit_share: float = param(0.3, "Share of private providers that are non-profit "
+                                        "(parent-owned, ideelle organisations)", ge=0, le=1,
+                                   source="estimated (parent-owned kindergartens and ideelle "
+                                          "care providers); the rest are small firms")
+    chain_productivity: float = param(1.04, "Productivity of a chain's unit relative to a "
+                                            "public unit's (standardised routines, purchasing)",
+                                      ge=0.5, le=1.5, source="estimated")
+    small_productivity: float = param(1.0, "Productivity of a small firm's unit relative to a "
+                                           "public unit's", ge=0.5, le=1.5, source="estimated")
+    nonprofit_productivity: float = param(0.98, "Productivity of a non-profit's unit relative to "
+                                                "a public unit's", ge=0.5, le=1.5,
+                                          source="estimated")
+    chain_margin: float = param(0.06, "Share of a chain's revenue kept as margin", ge=0,
+                                le=0.5, source="estimated (owners' return on capital)")
+    nonprofit_margin: float = param(0.0, "Share of a non-profit's revenue kept as margin "
+                                         "(surpluses stay in the service)", ge=0, le=0.5,
+                                    source="estimated")
 
 
 class Budget(Mechanism):
@@ -111,13 +134,26 @@ class Budget(Mechanism):
         self._hire_and_shed(model)
 
     def norm_cost(self, model: ReformModel) -> np.ndarray:
-        """Yearly norm cost of each unit's need-weighted clients, NOK; labour saved by welfare
-        technology is saved money (the budget is cut by it)."""
+        """Yearly norm cost of each unit's clients, NOK: staff for their need, non-staff cost per
+        client. A unit paid a flat price (vouchers) is funded as if its clients had the mean need
+        of its municipality and sector. Labour saved by welfare technology is saved money."""
         u = model.units_state
         p = self.p
         spc = model.params.world.staff_per_client.array()[u.sector] * (1 - u.labour_saving)
         staff = spc * self.emp_month[u.sector] * 12 * (1 + p.absence_allowance)
-        return u.weighted_clients * (staff + p.overhead_per_client.array()[u.sector])
+        need = u.weighted_clients
+        if u.flat_price.any():
+            group = u.muni.astype(np.int64) * 4 + u.sector
+            total = np.bincount(group, weights=u.weighted_clients, minlength=group.max() + 1)
+            count = np.bincount(group, weights=u.clients, minlength=group.max() + 1)
+            mean = np.divide(total, count, out=np.ones_like(total), where=count > 0)
+            need = np.where(u.flat_price, u.clients * mean[group], u.weighted_clients)
+        return need * staff + u.clients * p.overhead_per_client.array()[u.sector]
+
+    def margin(self, u) -> np.ndarray:
+        """Share of revenue each provider keeps as margin (by ownership type; public units 0)."""
+        by_type = np.array([self.p.chain_margin, self.p.private_margin, self.p.nonprofit_margin])
+        return np.where(u.private, by_type[u.owner], 0.0)
 
     def fund_units(self, model: ReformModel) -> None:
         """Units' yearly budget: the municipality's service budget shared by need-weighted clients
@@ -133,14 +169,19 @@ class Budget(Mechanism):
     def _set_targets(self, model: ReformModel) -> None:
         u = model.units_state
         u.labour_cost[:] = np.where(u.private, self.p.private_labour_cost, 1.0)
-        overhead = (self.p.overhead_per_client.array()[u.sector] / 12 * u.clients)
-        margin = np.where(u.private, self.p.private_margin, 0.0)
+        overhead_factor = model.mechanism("production").overhead_factor(u)
+        overhead = (self.p.overhead_per_client.array()[u.sector] / 12 * u.clients
+                    * overhead_factor)
+        margin = self.margin(u)
         # a provider plans its staff on its funding at the norm; vacancies and refunded sick pay
         # then leave it (like the municipality's own units) spending less than that
         revenue = np.where(u.private, u.budget * u.payment_factor, u.budget)
         pay = revenue / 12 * (1 - margin) - overhead
         per_emp = self.emp_month[u.sector] * u.labour_cost * (1 + self.p.absence_allowance)
         target = np.floor(np.maximum(pay, 0) / per_emp)
+        # a contract holds its operator to a staffing per need-weighted client (contracts)
+        held = u.contract_staff > 0
+        target = np.where(held, np.round(model.needed_staff() * u.contract_staff), target)
         room = (u.slot_end - u.slot_start)
         u.target_staff[:] = np.where(u.active, np.minimum(target, room), 0).astype(np.int32)
 

@@ -1,26 +1,33 @@
 """Voucher choice: money follows the citizen, who chooses among authorised providers (mechanism 5).
 
 Under a voucher (free-choice) scheme the municipality funds individuals, not institutions: each
-unit's budget follows its current clients month by month (``model.money_follows_client``).
-Every month a share of the users in the scheme's sectors reviews their provider, and last
-month's newcomers make their first choice. A user compares the providers of their municipality
-and sector that have a free place: their own provider as they experience it, the others by
-reputation seen through noise (the noise falls as public information on quality rises: the
-scheme's own provider comparisons plus surveys, KPIs and customer feedback from other reforms),
-less the cost of travelling and, for a change, a switching cost. A share of users never chooses
-actively and stays with the default. A unit that fills up takes no more users.
+unit's budget follows its current clients month by month (``model.money_follows_client``) at the
+voucher price, need-adjusted (the norm cost of the client's need) or flat (the norm cost at the
+market's mean need), times a price level the council sets. Every month a share of the users in
+the scheme's sectors reviews their provider, and last month's newcomers make their first choice.
+A user compares the providers of their municipality and sector that have a free place: their own
+provider as they experience it, the others by reputation seen through noise (the noise falls as
+public information on quality rises), less the cost of travelling and, for a change, a switching
+cost. Users who never choose actively are more often those with a high need. A unit that fills
+up takes no more users; where the scenario allows it, a private provider refuses a user whose
+expected cost exceeds what it is paid for them (cream-skimming under a flat price).
 
-Providers respond: units that lose users by choice tighten their quality systems; private
-providers enter (a dormant private unit opens with start-up staff) in markets large enough where
-places are short or quality is poor, and leave after a year of low occupancy or losses. The users
-of a leaving provider are all placed at once at the nearest unit with a free place, so no
-citizen is ever without an active provider of their own municipality and sector.
+Providers respond through their own decisions: a unit that loses users by choice, or whose
+quality is published, is pressed to cut slack (``units.pressure``, ``sim/mechanisms/production.py``)
+and gets no quality for free. A firm opens a dormant private unit where its expected profit is
+positive: the clients it expects (the market's active choosers shared among one more provider,
+more where incumbents are poorly reputed or places are short) times the voucher price less its
+cost per client at its own productivity, less its yearly entry cost. A private provider leaves
+after a year of low occupancy or losses; its users are all placed at once at the nearest unit
+with a free place, so no citizen is ever without an active provider.
 
 Source: 000, 'Customer choice' ("a service cheque/money grant/voucher ... valid as a means of
-payment"; "Producers are obliged to compete for customers, which increases quality") and
-'Market mechanisms' (funds that "go together with the child/patient/pupil"). Calibration:
-docs/sources.md §6 (Danish free choice in home care: ~40 % of users unaware of their choice;
-a few % switch per year; private share 10-45 % depending on the service).
+payment"; "Producers are obliged to compete for customers, which increases quality";
+"customers can take their business elsewhere and providers must constantly seek feedback")
+and 'Market mechanisms' (funds that "go together with the child/patient/pupil"). Calibration:
+docs/sources.md §6 (Danish free choice in home care: ~40 % of users unaware of their choice,
+first-time and personal-care users choose private less often; a few % switch per year; private
+share 10-45 % depending on the service; Swedish LOV municipalities without private providers).
 """
 
 from __future__ import annotations
@@ -31,7 +38,8 @@ import numpy as np
 from pydantic import Field
 
 from sim import SECTORS
-from sim.mechanisms import Mechanism
+from sim.mechanisms import Mechanism, market
+from sim.mechanisms.placement import CandidateTable, place_nearest, ration
 from sim.mechanisms.shared import LeverShare, ScalarShare
 from sim.params import Params, SectorAmount, param, per_sector
 
@@ -84,10 +92,32 @@ class VouchersParams(Params):
     reputation_speed: float = param(0.15, "Monthly adjustment of a provider's reputation to its "
                                           "quality", ge=0, le=1, unit="per month",
                                     source="estimated")
-    competition_response: float = param(2.0, "Rise of a unit's quality system per share of its "
-                                             "users lost by choice in a year", ge=0, le=5,
-                                        source="000, 'Customer choice' (competition for "
-                                               "customers increases quality); estimated")
+    pressure_per_loss: float = param(5.0, "Pressure on a unit's manager per share of its users "
+                                          "lost by choice (net) in the last year", ge=0, le=50,
+                                     unit="pressure per share lost",
+                                     source="000, 'Customer choice' (customers take their "
+                                            "business elsewhere); estimated")
+    comparison_pressure: float = param(0.3, "Pressure on managers of the scheme's units per unit "
+                                            "of published information on their quality", ge=0,
+                                       le=1, source="000, 'Customer choice' (providers must "
+                                                    "seek feedback); estimated")
+    price: Literal["need_adjusted", "flat"] = Field(
+        "need_adjusted", description="Voucher price: 'need_adjusted' pays the norm cost of each "
+                                     "client's need (today's funding), 'flat' the norm cost at "
+                                     "the market's mean need for every client. Source: 000, "
+                                     "'Customer choice' (a subsidy per individual); scenario "
+                                     "choice")
+    price_level: float = param(1.0, "Voucher price relative to the norm cost (the council's "
+                                    "budget follows it)", ge=0.5, le=1.5, source="scenario lever")
+    refusal: bool = param(False, "Private providers may refuse a user whose expected cost exceeds "
+                                 "what they are paid for them (public units must take everyone)",
+                          source="scenario choice (Swedish LOV and Danish frit valg oblige "
+                                 "authorised providers to accept; estimated)")
+    passive_need: float = param(1.0, "How much more often users of high need never choose: the "
+                                     "chance of being passive is passive_share × need^this",
+                                ge=0, le=5, source="docs/sources.md §6 (first-time and "
+                                                   "personal-care users choose private less "
+                                                   "often); estimated")
     intake_slack: float = param(0.1, "Users a provider takes beyond what its present staff serve "
                                      "at the norm", ge=0, le=2, unit="share",
                                 source="estimated (providers take no more users than they can "
@@ -95,19 +125,28 @@ class VouchersParams(Params):
     expansion: float = param(0.1, "Yearly growth of capacity of a provider that is full, up to "
                                   "the room of its premises and staff", ge=0, le=1,
                              unit="per year", source="estimated")
-    entry_rate: float = param(0.5, "Yearly chance that an attractive market gets a new private "
-                                   "provider", ge=0, le=1, unit="per year", source="estimated")
-    entry_occupancy: float = param(0.9, "Occupancy of a market above which places are short",
+    entry_rate: float = param(0.5, "Yearly chance that a firm acts on a profitable market "
+                                   "(finds premises, is authorised)", ge=0, le=1,
+                              unit="per year", source="estimated")
+    entry_occupancy: float = param(0.9, "Occupancy of a market above which places are short "
+                                        "(the shortfall adds to an entrant's expected clients)",
                                    ge=0, le=2, source="estimated")
-    entry_quality_gap: float = param(2.0, "Quality below the national sector mean that invites "
-                                          "entry", ge=0, le=50, unit="points",
-                                     source="estimated")
-    min_market: float = param(1.5, "Smallest market a private provider enters, in typical units "
-                                   "of clients (and each provider must keep half a typical unit)", ge=0, le=20, unit="unit sizes",
-                              source="estimated (docs/sources.md §6: Swedish LOV municipalities "
-                                     "without private providers)")
+    attraction_scale: float = param(4.0, "Quality points by which an entrant must beat the "
+                                         "incumbents' reputation to expect e times its share of "
+                                         "choosers", ge=0.1, le=50, unit="points",
+                                   source="estimated")
+    entry_cost: SectorAmount = per_sector(
+        3_000_000, 1_000_000, 2_000_000, 4_000_000, "Sunk cost of opening a provider "
+        "(premises, authorisation, recruitment)", unit="NOK", ge=0, source="estimated")
+    payback_years: float = param(5.0, "Years over which an entrant must earn back its entry "
+                                      "cost", ge=1, le=30, unit="years", source="estimated")
     startup_staff: float = param(0.3, "Staff a new provider starts with, as a share of the staff "
                                       "its capacity needs", ge=0, le=1, source="estimated")
+    ramp_up_years: float = param(2.0, "Years a new provider gives itself to fill its places "
+                                      "and cover its costs before empty places or losses make "
+                                      "it leave (start-up losses are part of its entry cost)",
+                                 ge=0, le=10,
+                                 unit="years", source="estimated")
     exit_occupancy: float = param(0.4, "Occupancy (12-month average) below which a private "
                                        "provider leaves", ge=0, le=1, source="estimated")
     exit_loss: float = param(0.05, "Operating loss (12-month average, share of revenue) above "
@@ -127,34 +166,58 @@ class Vouchers(Mechanism):
         model.money_follows_client = True
         self.rng = model.stream("vouchers")
         self.in_scheme = np.array([s in self.p.sectors for s in SECTORS])
-        self.passive = self.rng.random(len(c)) < self.p.passive_share
+        scheme_units = self.in_scheme[u.sector]
+        u.flat_price[scheme_units] = self.p.price == "flat"
+        u.price_factor[scheme_units] *= self.p.price_level
+        self.passive = self.rng.random(len(c)) < self._passive_chance(c.need)
         self.reputation = u.quality.astype(np.float64)
         self.occupancy = _occupancy(u)
         self.result = np.zeros(len(u))        # 12-month average operating result, share of revenue
         self.opened = np.full(len(u), -999)   # month a provider entered
         self.lost = np.zeros(len(u))          # users lost by choice this year, net of those won
-        self.quality_system = LeverShare(u.quality_system)
+        self.lost_share = np.zeros(len(u))    # ... as a share of users, last year
+        self.entries = np.zeros(len(u), dtype=np.int32)   # openings this year (for outcomes)
+        self.exits = np.zeros(len(u), dtype=np.int32)     # closings this year
+        self.moves = np.zeros(len(u))         # users who moved to the unit by choice, 12-month sum
+        self.pressure = LeverShare(u.pressure)
         self._considered: np.ndarray | None = None
         self._live = np.zeros(0, dtype=bool)
         self.info = ScalarShare(model, "information")
         self.info.set(self.p.information)
 
-    # --- yearly: providers respond, leave and enter ------------------------------------------
+    def _passive_chance(self, need: np.ndarray) -> np.ndarray:
+        return np.clip(self.p.passive_share * need ** self.p.passive_need, 0.0, 1.0)
+
+    # --- yearly: the council sets the price; providers respond, leave and enter ---------------
     def yearly(self, model: ReformModel) -> None:
+        self._price_budget(model)
+        self.entries[:] = 0
+        self.exits[:] = 0
         if model.month == 0:
             return
         self._respond(model)
         self._exit(model)
         self._enter(model)
 
+    def _price_budget(self, model: ReformModel) -> None:
+        """The council's budget pays the voucher price it sets (the price level scales the
+        scheme's share of the norm; the budget mechanism set it at the norm)."""
+        if self.p.price_level == 1.0:
+            return
+        u, m = model.units_state, model.municipalities_state
+        budget = model.mechanism("budget")
+        norm = budget.norm_cost(model) * u.price_factor * u.active
+        level = np.where(self.in_scheme[u.sector], self.p.price_level, 1.0)
+        after = np.bincount(u.muni, weights=norm, minlength=len(m))
+        before = np.bincount(u.muni, weights=norm / level, minlength=len(m))
+        m.budget *= np.divide(after, before, out=np.ones(len(m)), where=before > 0)
+        budget.fund_units(model)
+
     def _respond(self, model: ReformModel) -> None:
-        """Units that lost users by choice (net of those they won) tighten their quality systems;
-        full units grow within the room of their premises and staff slots."""
+        """Last year's net loss of users becomes pressure on the unit's manager (to cut slack,
+        ``production``); full units grow within the room of their premises and staff slots."""
         u = model.units_state
-        lost_share = np.maximum(self.lost, 0) / np.maximum(u.clients + self.lost, 1)
-        room = 1.0 - u.quality_system
-        step = self.p.competition_response * lost_share * room * u.active
-        self.quality_system.set(self.quality_system.mine + step)
+        self.lost_share = np.maximum(self.lost, 0) / np.maximum(u.clients + self.lost, 1)
         self.lost[:] = 0
         spc = model.params.world.staff_per_client.array()[u.sector]
         room = np.floor((u.slot_end - u.slot_start) / spc)
@@ -163,16 +226,23 @@ class Vouchers(Mechanism):
         u.capacity[:] = np.where(full, np.maximum(u.capacity, np.minimum(grown, room)),
                                  u.capacity).astype(np.int32)
 
+    def _press(self, model: ReformModel) -> None:
+        """Pressure on the scheme's managers: users lost by choice and published comparison."""
+        u, p = model.units_state, self.p
+        press = p.pressure_per_loss * self.lost_share + p.comparison_pressure * model.information
+        self.pressure.set(np.where(u.active & self.in_scheme[u.sector], np.minimum(press, 1), 0))
+
     def _exit(self, model: ReformModel) -> None:
         """Private providers with a year of low occupancy or losses close; users move at once."""
         u, e, c = model.units_state, model.employees_state, model.citizens_state
         weak = (self.occupancy < self.p.exit_occupancy) | (self.result < -self.p.exit_loss)
-        leaving = (u.active & u.private & self.in_scheme[u.sector] & weak
-                   & (model.month - self.opened >= 12))
+        grown = model.month - self.opened >= max(12, 12 * self.p.ramp_up_years)
+        leaving = u.active & u.private & self.in_scheme[u.sector] & weak & grown
         leaving &= _not_last(u, leaving)
         if not leaving.any():
             return
         u.active[leaving] = False
+        self.exits[leaving] += 1
         model.release(np.flatnonzero(e.active & leaving[e.unit]), reason="exit")
         moved = np.flatnonzero(leaving[c.unit])
         c.unit[moved] = place_nearest(model, moved)
@@ -180,31 +250,88 @@ class Vouchers(Mechanism):
         model.refresh_clients()
 
     def _enter(self, model: ReformModel) -> None:
-        """A dormant private unit opens where the market can carry one more provider and places
-        are short, quality is poor or no private provider competes yet; it hires start-up staff
-        (paid by its users' vouchers once they come)."""
-        u, p = model.units_state, self.p
+        """A firm opens the first dormant private unit of a market where it expects a profit,
+        with a yearly chance of acting on it; it hires start-up staff (paid by its users'
+        vouchers once they come)."""
+        u = model.units_state
+        profit, group, q_group, expected = self.entry_profit(model)
+        candidates = np.flatnonzero(~u.active & u.private & self.in_scheme[u.sector])
+        _, first = np.unique(group[candidates], return_index=True)
+        entrant = candidates[first]
+        acts = self.rng.random(len(u))[entrant] < self.p.entry_rate
+        opening = entrant[acts & (profit[entrant] > 0)]
+        # the firm sizes its premises to the users it expects (at least a quarter unit)
+        typical = model.params.world.unit_size.array()[u.sector[opening]]
+        size = np.maximum(np.ceil(expected[opening]), np.ceil(0.25 * typical))
+        u.capacity[opening] = np.minimum(size, u.capacity[opening]).astype(np.int32)
+        self.open_units(model, opening, q_group[group[opening]])
+        self.entries[opening] += 1
+
+    def entry_profit(self, model: ReformModel) -> tuple[np.ndarray, ...]:
+        """Per unit, the yearly profit a firm expects if it opened it now (NOK; meaningful for
+        dormant private units), each unit's market, each market's mean reputation, and the
+        clients the firm expects.
+
+        Expected clients: the users who move to a new provider in the market in a year,
+        accumulated over the payback years (at most all its active choosers), times the
+        entrant's share (attraction / (providers + 1), the attraction rising with the quality
+        its productivity buys against the incumbents' reputation), plus any shortfall of places;
+        at most its capacity.
+        Profit: clients × (voucher price × (1 − owner's margin) − cost per client at the
+        entrant's productivity) − entry cost / payback years."""
+        u, c, p = model.units_state, model.citizens_state, self.p
         n_groups = len(model.municipalities_state) * len(SECTORS)
         group = u.muni.astype(np.int64) * len(SECTORS) + u.sector
         live = u.active & self.in_scheme[u.sector]
         count = lambda w: np.bincount(group, weights=w * live, minlength=n_groups)
-        clients, capacity = count(u.clients), count(u.capacity)
-        q_sum = count(u.quality * u.clients)
-        q_group = np.divide(q_sum, clients, out=np.zeros(n_groups), where=clients > 0)
-        sector = np.arange(n_groups) % len(SECTORS)
-        q_national = (np.bincount(sector, weights=q_sum, minlength=4)
-                      / np.maximum(np.bincount(sector, weights=clients, minlength=4), 1))
-        size = model.params.world.unit_size.array()[sector]
-        viable = ((clients >= p.min_market * size)
-                  & (clients / (count(np.ones(len(u))) + 1) >= 0.5 * size))
-        short = clients > p.entry_occupancy * np.maximum(capacity, 1)
-        poor = q_group < q_national[sector] - p.entry_quality_gap
-        monopoly = count(u.private.astype(float)) == 0
-        attractive = viable & (short | poor | monopoly) & self.in_scheme[sector]
-        attractive &= self.rng.random(n_groups) < p.entry_rate
-        dormant = np.flatnonzero(~u.active & u.private & attractive[group])
-        _, first = np.unique(group[dormant], return_index=True)
-        self.open_units(model, dormant[first], q_group[group[dormant[first]]])
+        clients, capacity, providers = count(u.clients), count(u.capacity), count(np.ones(len(u)))
+        reputation = np.divide(count(self.reputation * u.clients), clients,
+                               out=np.zeros(n_groups), where=clients > 0)
+        cgroup = c.muni.astype(np.int64) * len(SECTORS) + c.sector
+        active = np.bincount(cgroup, weights=~self.passive, minlength=n_groups)
+        production = model.mechanism("production")
+        eff = production.effective_productivity(u)
+        log_eff = np.divide(count(np.log(eff) * u.clients), clients, out=np.zeros(n_groups),
+                            where=clients > 0)
+        staffing = production.p.staffing_effect
+        edge = staffing * (np.log(eff) - log_eff[group])     # quality the entrant adds, points
+        national = self._national(clients, reputation)
+        attraction = np.exp(np.clip(national[group] + edge - reputation[group], -50, 50)
+                            / p.attraction_scale)
+        # users who move to a new provider in a year: the entrant's share of them accumulates
+        # over the payback years, up to its share of all active choosers
+        moves = count(self.moves)
+        share = attraction / (providers[group] + 1)
+        gained = np.minimum(active[group], moves[group] * (p.payback_years + 1) / 2) * share
+        shortfall = np.maximum(clients - p.entry_occupancy * capacity, 0)
+        expected = np.minimum(gained + shortfall[group], u.capacity)
+        need = market.group_mean_need(model)
+        labour = np.full(len(u), model.mechanism("budget").p.private_labour_cost)
+        price = self._market_price(model, group, n_groups)
+        margin = model.mechanism("budget").margin(u)
+        cost = market.cost_per_client(model, np.arange(len(u)), need, labour)
+        yearly_entry = p.entry_cost.array()[u.sector] / p.payback_years
+        profit = expected * (price * (1 - margin) - cost) - yearly_entry
+        return np.where(self.in_scheme[u.sector], profit, -np.inf), group, reputation, expected
+
+    @staticmethod
+    def _national(clients: np.ndarray, reputation: np.ndarray) -> np.ndarray:
+        """Per market: its sector's national client-weighted reputation, the yardstick an entrant
+        expects to meet (poorly reputed incumbents leave room, well reputed ones do not)."""
+        sector = np.arange(len(clients)) % len(SECTORS)
+        total = np.bincount(sector, weights=reputation * clients, minlength=4)
+        weight = np.bincount(sector, weights=clients, minlength=4)
+        return np.divide(total, weight, out=np.zeros(4), where=weight > 0)[sector]
+
+    def _market_price(self, model, group, n_groups) -> np.ndarray:
+        """Per unit: the voucher price per client paid in its market, NOK per year."""
+        u = model.units_state
+        paid = np.where(u.private, u.budget * u.funding_rate * u.payment_factor, u.budget)
+        live = u.active & self.in_scheme[u.sector]
+        total = np.bincount(group, weights=paid * live, minlength=n_groups)
+        clients = np.bincount(group, weights=u.clients * live, minlength=n_groups)
+        per_client = np.divide(total, clients, out=np.zeros(n_groups), where=clients > 0)
+        return per_client[group]
 
     def open_units(self, model: ReformModel, units: np.ndarray, reputation: np.ndarray) -> None:
         """Open dormant private units with start-up staff and the market's reputation."""
@@ -227,6 +354,7 @@ class Vouchers(Mechanism):
     def monthly(self, model: ReformModel) -> None:
         self._track_providers(model)
         self.info.set(self.p.information)
+        self._press(model)
         self._choose(model)
 
     def _track_providers(self, model: ReformModel) -> None:
@@ -234,15 +362,17 @@ class Vouchers(Mechanism):
         a = self.p.reputation_speed
         self.reputation += a * (u.quality - self.reputation)
         self.occupancy += (_occupancy(u) - self.occupancy) / 12
-        revenue = u.budget / 12
+        revenue = u.payment_month
         result = np.divide(revenue - u.cost_month, revenue, out=np.zeros(len(u)), where=revenue > 0)
         self.result += (np.where(u.active, result, 0.0) - self.result) / 12
 
     def _choose(self, model: ReformModel) -> None:
-        """Reviewing users and newcomers choose; full units turn away the surplus at random."""
+        """Reviewing users and newcomers choose; full units turn away the surplus at random, and
+        where refusal is allowed private providers turn away users they would serve at a loss."""
         c, u = model.citizens_state, model.units_state
         newcomers = model.newcomers
-        self.passive[newcomers] = self.rng.random(len(newcomers)) < self.p.passive_share
+        self.passive[newcomers] = (self.rng.random(len(newcomers))
+                                   < self._passive_chance(c.need[newcomers]))
         eligible = self.in_scheme[c.sector] & ~self.passive
         new = np.zeros(len(c), dtype=bool)
         new[newcomers] = True
@@ -252,6 +382,9 @@ class Vouchers(Mechanism):
         wanted = self._best(model, who, new[who])
         movers = wanted != old
         who, old, wanted, first = who[movers], old[movers], wanted[movers], new[who][movers]
+        if self.p.refusal:
+            ok = self.accepts(model, wanted, c.need[who])
+            who, old, wanted, first = who[ok], old[ok], wanted[ok], first[ok]
         ok = ration(wanted, self.free_places(model), self.rng)
         who, old, wanted, first = who[ok], old[ok], wanted[ok], first[ok]
         c.unit[who] = wanted
@@ -260,7 +393,18 @@ class Vouchers(Mechanism):
         c.match[who] = self.rng.normal(0.0, 5.0, len(who)).astype(np.float32)  # fit is new
         self.lost += np.bincount(old[~first], minlength=len(u))
         self.lost -= np.bincount(wanted[~first], minlength=len(u))
+        self.moves += np.bincount(wanted, minlength=len(u)) - self.moves / 12
         model.refresh_clients()
+
+    def accepts(self, model: ReformModel, units: np.ndarray, need: np.ndarray) -> np.ndarray:
+        """Whether each provider takes a user of the given need: public units take everyone; a
+        private provider takes a user whose price, less its margin, covers the expected cost of
+        serving them (under a flat price high-need users do not pay their way)."""
+        u = model.units_state
+        price = market.price_per_client(model, units, need)
+        margin = model.mechanism("budget").margin(u)[units]
+        cost = market.cost_per_client(model, units, need)
+        return ~u.private[units] | (price * (1 - margin) >= cost)
 
     def _best(self, model: ReformModel, who: np.ndarray, first: np.ndarray) -> np.ndarray:
         """Each chooser's best provider among those they consider (one padded matrix)."""
@@ -305,92 +449,15 @@ class Vouchers(Mechanism):
 
     def free_places(self, model: ReformModel) -> np.ndarray:
         """Places a provider offers now: within its capacity, and no more users than its
-        present staff serve at the norm plus a slack (it hires as the money comes)."""
+        present staff serve at the norm plus a slack (it hires as the money comes); a new
+        provider in its ramp-up offers all its places (it opened to fill them)."""
         u = model.units_state
         spc = model.params.world.staff_per_client.array()[u.sector]
         staffed = np.floor(u.present / spc * (1 + self.p.intake_slack))
+        ramping = model.month - self.opened < 12 * self.p.ramp_up_years
+        staffed = np.where(ramping, u.capacity, staffed)
         places = np.minimum(u.capacity, np.maximum(staffed, 1))
         return np.where(u.active, np.maximum(places - u.clients, 0), 0)
-
-
-class CandidateTable:
-    """The eligible units of every (municipality, sector) group, for padded candidate matrices.
-
-    Choosers are bucketed by the power of two at or above their group's number of units, so a
-    bucket is one dense matrix (choosers x width) and the work stays near the number of real
-    (chooser, unit) pairs even where one group has hundreds of units.
-    """
-
-    def __init__(self, model: ReformModel, eligible: np.ndarray) -> None:
-        u = model.units_state
-        n_groups = len(model.municipalities_state) * len(SECTORS)
-        units = np.flatnonzero(eligible)
-        group = u.muni[units].astype(np.int64) * len(SECTORS) + u.sector[units]
-        order = np.argsort(group, kind="stable")
-        self.units = units[order]
-        self.count = np.bincount(group, minlength=n_groups)
-        self.start = np.cumsum(self.count) - self.count
-
-    def buckets(self, muni: np.ndarray, sector: np.ndarray, all_widths: bool = False):
-        """Yield (rows of the choosers, candidate units, valid mask) per width bucket; groups
-        with a single unit are skipped unless ``all_widths`` (there is nothing to choose)."""
-        g = muni.astype(np.int64) * len(SECTORS) + sector
-        count = self.count[g]
-        width = np.where(count > 0, 2 ** np.ceil(np.log2(np.maximum(count, 1))), 0).astype(int)
-        for w in np.unique(width):
-            if w == 0 or (w == 1 and not all_widths):
-                continue
-            rows = np.flatnonzero(width == w)
-            cols = np.arange(w)
-            valid = cols[None, :] < count[rows][:, None]
-            idx = np.where(valid, self.start[g[rows]][:, None] + cols[None, :], 0)
-            yield rows, self.units[idx], valid
-
-
-def place_nearest(model: ReformModel, who: np.ndarray) -> np.ndarray:
-    """A new provider for each of ``who``: the nearest active unit of their municipality and
-    sector with a free place, in rounds (nearest first); if none has room, the nearest one,
-    which must take them (its capacity grows). Every citizen gets an active provider."""
-    c, u = model.citizens_state, model.units_state
-    out = np.full(len(who), -1, dtype=np.int32)
-    model.refresh_clients()
-    free = np.maximum(u.capacity - u.clients, 0)
-    free[~u.active] = 0
-    rng = model.stream(f"placement-{model.month}")
-    table = CandidateTable(model, u.active)
-    for rows, cand, valid in table.buckets(c.muni[who], c.sector[who], all_widths=True):
-        people = who[rows]
-        dist = np.hypot(u.x[cand] - c.x[people][:, None], u.y[cand] - c.y[people][:, None])
-        ranked = np.take_along_axis(cand, np.argsort(np.where(valid, dist, np.inf), axis=1), 1)
-        n_valid = valid.sum(axis=1)
-        waiting = np.arange(len(rows))
-        for k in range(cand.shape[1]):
-            waiting = waiting[k < n_valid[waiting]]
-            if len(waiting) == 0:
-                break
-            choice = ranked[waiting, k]
-            ok = ration(choice, free, rng)
-            out[rows[waiting[ok]]] = choice[ok]
-            free -= np.bincount(choice[ok], minlength=len(free))
-            waiting = waiting[~ok]
-        left = np.flatnonzero(out[rows] < 0)
-        out[rows[left]] = ranked[left, 0]
-    counts = np.bincount(out, minlength=len(u)) + u.clients
-    grow = u.active & (counts > u.capacity)
-    u.capacity[grow] = counts[grow]
-    return out
-
-
-def ration(wanted: np.ndarray, free: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Which requests for places are granted: at most ``free[unit]`` per unit, in random order."""
-    if len(wanted) == 0:
-        return np.zeros(0, dtype=bool)
-    order = np.lexsort((rng.random(len(wanted)), wanted))
-    sorted_units = wanted[order]
-    first = np.searchsorted(sorted_units, sorted_units)
-    rank = np.empty(len(wanted), dtype=np.int64)
-    rank[order] = np.arange(len(wanted)) - first
-    return rank < free[wanted]
 
 
 def _occupancy(u) -> np.ndarray:

@@ -64,6 +64,7 @@ class ComparisonReport:
     files: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     municipalities: pd.DataFrame | None = None     # your own municipalities: last-year means
+    markets: pd.DataFrame | None = None            # stats.sector_means of the market outcomes
 
 
 def render(report: ComparisonReport) -> str:
@@ -77,6 +78,7 @@ def render(report: ComparisonReport) -> str:
         "<h2>By sector (last year, mean over replications)</h2>", _sector_table(report),
         *(["<h2>By municipality (last year, mean over replications)</h2>",
            _municipality_table(report)] if report.municipalities is not None else []),
+        _market_table(report),
         "<h2>Scenario definitions</h2>", _scenarios(report),
         "<h2>Definitions and method</h2>", _method(report),
         "</body></html>",
@@ -136,8 +138,17 @@ def _diff(is_reference: bool, outcome: str, r: pd.Series) -> str:
     return f"<span class='{css}'>{text}</span>"
 
 
-def _sector_table(report: ComparisonReport) -> str:
-    frame = report.sectors
+def _market_table(report: ComparisonReport) -> str:
+    """Providers by type: private share, entry and exit, slack, productivity, need mix and
+    contracts shaded and caught, per sector (units in the definitions below)."""
+    if report.markets is None:
+        return ""
+    return ("<h2>Markets by sector (last year, mean over replications)</h2>"
+            + _sector_table(report, report.markets))
+
+
+def _sector_table(report: ComparisonReport, frame: pd.DataFrame | None = None) -> str:
+    frame = report.sectors if frame is None else frame
     outcomes = [c for c in frame.columns if c not in ("scenario", "sector")]
     head = "<tr><th class='l'>scenario</th><th class='l'>sector</th>" + "".join(
         f"<th>{_e(o)}</th>" for o in outcomes) + "</tr>"

@@ -53,3 +53,56 @@ def test_institutionalised_practices_raise_quality():
     prod.quality(model)
     operating = u.active & (before > 0) & (before < 95)
     assert (u.quality[operating] > before[operating]).all()
+
+
+def _pressed(seed: int = 2, months: int = 24):
+    """Half the public units under full pressure (as if users left or a tender were due)."""
+    from sim.mechanisms.shared import LeverShare
+
+    model = make_model(seed=seed, years=3)
+    u = model.units_state
+    public = np.flatnonzero(u.active & ~u.private)
+    pressed = public[::2]
+    share = LeverShare(u.pressure)
+    share.set(np.isin(np.arange(len(u)), pressed).astype(np.float32))
+    start = u.slack.copy()
+    strain = []
+    for _ in range(months):
+        model.step()
+        strain.append(u.change_load[pressed].mean())
+    return model, public, pressed, start, strain
+
+
+def test_public_slack_falls_under_pressure_and_the_cut_strains_staff():
+    model, public, pressed, start, strain = _pressed()
+    u = model.units_state
+    calm = np.setdiff1d(public, pressed)
+    assert np.allclose(u.slack[calm], start[calm])          # no pressure: slack stays put
+    assert (u.slack[pressed] < 0.5 * start[pressed]).all()  # pressure: the manager cuts it
+    assert strain[0] > 0 and strain[-1] < strain[0]         # cutting fast strains staff, then less
+    assert (u.change_load[calm] == 0).all()
+
+
+def test_quality_comes_from_effective_staff_hours_not_from_pressure_itself():
+    model = make_model(seed=3, years=1)
+    model.step()
+    prod, u = model.mechanism("production"), model.units_state
+    prod.quality(model)
+    before = u.quality.copy()
+    u.pressure[:] = 1.0                       # pressure alone changes nothing this month
+    prod.quality(model)
+    assert np.array_equal(u.quality, before)
+    u.slack[:] = 0.0                          # less slack: more output per paid hour
+    prod.quality(model)
+    served = u.active & (before > 1) & (before < 95)
+    assert (u.quality[served] >= before[served]).all()
+    assert (u.quality[served] > before[served]).mean() > 0.5
+
+
+def test_providers_differ_in_productivity_and_overhead_from_their_own_stream():
+    a, b = make_model(seed=5, years=1), make_model(seed=5, years=1, vouchers={"enabled": True})
+    ua = a.units_state
+    assert 0.04 < np.log(ua.productivity[ua.active & ~ua.private]).std() < 0.12
+    assert 0.05 < np.log(ua.overhead).std() < 0.15
+    assert np.array_equal(ua.productivity, b.units_state.productivity)
+    assert np.array_equal(a.employees_state.competence, b.employees_state.competence)

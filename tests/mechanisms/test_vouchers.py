@@ -39,13 +39,111 @@ def test_the_voucher_scenario_switches_vouchers_on_and_money_follows_the_user():
     assert model.money_follows_client
     model.run(6)
     u = model.units_state
-    clients = u.weighted_clients.copy()      # this month's users fund next month's budgets
+    norm = model.mechanism("budget").norm_cost(model)   # this month's users fund next month
     model.step()
-    norm = model.mechanism("budget").norm_per_client[u.sector] * clients
-    public = u.active & ~u.private & (clients > 0)
-    for m in np.unique(u.muni[public]):      # public funding per need is equal within a place
+    public = u.active & ~u.private & (norm > 0)
+    for m in np.unique(u.muni[public]):      # public funding per norm NOK is equal within a place
         values = u.budget[public & (u.muni == m)] / norm[public & (u.muni == m)]
         assert np.allclose(values, values[0])
+
+
+def test_choice_without_information_or_switching_leaves_quality_at_the_baseline():
+    """No mechanism adds quality points for free: with nobody choosing, no published
+    information and no entrant, only money following the user month by month moves a few
+    staff between units, and quality stays within a few tenths of a point."""
+    still = {"enabled": True, "information": 0.0, "review_rate": 0.0, "passive_share": 1.0,
+             "entry_rate": 0.0}
+    base = _means(SEEDS[:2], 3, CHOICE_SECTORS)
+    vouchers = _means(SEEDS[:2], 3, CHOICE_SECTORS, vouchers=still)
+    assert abs(vouchers["quality"] - base["quality"]) < 0.3
+    assert vouchers["switching_pct"] == 0
+
+
+def test_losing_users_presses_the_manager_and_adds_no_quality_system():
+    model = make_model(seed=2, years=2, vouchers={"enabled": True, "information": 0.0})
+    model.run(12)
+    u, v = model.units_state, model.mechanism("vouchers")
+    losers = np.flatnonzero(u.active & v.in_scheme[u.sector])[:20]
+    system = u.quality_system.copy()
+    v.lost[:] = 0
+    v.lost[losers] = 0.1 * u.clients[losers] + 1
+    v._respond(model)
+    v._press(model)
+    assert (u.quality_system == system).all()
+    assert (u.pressure[losers] > 0.4).all()
+    others = u.active & v.in_scheme[u.sector] & ~np.isin(np.arange(len(u)), losers)
+    assert (u.pressure[others] == 0).all()
+
+
+def _entrant_profits(price_level: float, seed: int = 1):
+    """Expected profit of each market's would-be entrant, and its market's clients."""
+    model = make_model(seed=seed, years=2, vouchers={"enabled": True, "price_level": price_level,
+                                                     "entry_rate": 0.0})
+    model.run(13)
+    u, v = model.units_state, model.mechanism("vouchers")
+    profit, group, _, _ = v.entry_profit(model)
+    dormant = np.flatnonzero(~u.active & u.private & v.in_scheme[u.sector])
+    _, first = np.unique(group[dormant], return_index=True)
+    entrant = dormant[first]
+    size = np.bincount(group, weights=u.clients * u.active, minlength=group.max() + 1)
+    typical = model.params.world.unit_size.array()[u.sector[entrant]]
+    return profit[entrant], size[group[entrant]], typical
+
+
+def test_entry_rises_with_the_voucher_price():
+    counts = [int((_entrant_profits(level)[0] > 0).sum()) for level in (0.9, 1.0, 1.2)]
+    assert counts[0] < counts[1] < counts[2]
+
+
+def test_no_firm_enters_a_market_below_a_size_threshold():
+    profit, size, typical = _entrant_profits(1.2)
+    assert (profit > 0).sum() >= 5
+    assert not (profit[size < typical] > 0).any()     # under one unit's worth of users
+    small = size < np.median(size)
+    assert (profit[small] > 0).mean() < (profit[~small] > 0).mean()
+
+
+def test_entries_over_years_rise_with_the_voucher_price():
+    def entries(level):
+        model = make_model(seed=3, years=3, vouchers={"enabled": True, "price_level": level})
+        model.run()
+        return model.outcomes.national().query("sector == 'all'").entries.sum() / 12
+    assert entries(0.9) < entries(1.2)
+
+
+def _need_gap(**vouchers):
+    """Home care in year 3: mean need of private clients minus public clients, over two seeds."""
+    gaps = []
+    for seed in SEEDS[:2]:
+        frame = run(seed, 3, vouchers={"enabled": True, **vouchers}).outcomes.national()
+        last = frame[(frame.year == 3) & (frame.sector == "home_care")]
+        gaps.append(float((last.need_private - last.need_public).mean()))
+    return np.mean(gaps)
+
+
+def test_a_flat_price_with_refusal_leaves_high_need_users_with_the_public_provider():
+    flat = _need_gap(price="flat", refusal=True)
+    adjusted = _need_gap(price="need_adjusted", refusal=True)
+    assert flat < -0.05                     # private clients' need is lower
+    assert adjusted > flat + 0.04           # the need-adjusted price shrinks the gap
+
+
+def test_users_who_never_choose_have_higher_need():
+    model = make_model(seed=1, years=1, vouchers={"enabled": True})
+    v, c = model.mechanism("vouchers"), model.citizens_state
+    assert c.need[v.passive].mean() > c.need[~v.passive].mean() + 0.1
+
+
+def test_a_private_provider_paid_flat_refuses_only_users_it_would_serve_at_a_loss():
+    model = make_model(seed=1, years=1, vouchers={"enabled": True, "price": "flat",
+                                                  "refusal": True})
+    model.run(3)
+    u, v = model.units_state, model.mechanism("vouchers")
+    private = np.flatnonzero(u.active & u.private & v.in_scheme[u.sector])
+    public = np.flatnonzero(u.active & ~u.private & v.in_scheme[u.sector])
+    low, high = np.full(len(private), 0.3), np.full(len(private), 3.0)
+    assert v.accepts(model, private, low).mean() > v.accepts(model, private, high).mean()
+    assert v.accepts(model, public, np.full(len(public), 3.0)).all()
 
 
 def test_no_citizen_is_ever_without_an_active_provider_of_their_municipality_and_sector():

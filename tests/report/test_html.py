@@ -64,3 +64,16 @@ def test_an_unknown_scenario_is_one_message_exit_2_and_nothing_written(tmp_path,
     err = capsys.readouterr().err
     assert "vouchers_please" in err and "built-in scenarios" in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_the_report_and_terminal_show_the_market_columns(compared, capsys):
+    page = (compared / "report.html").read_text()
+    assert "Markets by sector" in page
+    for column in ("entries", "exits", "slack_public", "slack_private", "productivity_public",
+                   "need_private", "need_public", "contracts_shaded", "contracts_detected"):
+        assert f"<th>{column}</th>" in page
+    assert "% of paid hours" in page          # units in the definitions
+    assert main(["compare", "baseline", "voucher_choice", "--replications", "3", "--years", "1",
+                 "--seed", "5", "--workers", "2", "--no-progress", "--out", str(compared)]) == 0
+    out = capsys.readouterr().out
+    assert "need_private" in out and re.search(r"voucher_choice\s+home_care", out)
