@@ -48,11 +48,12 @@ def offline_environment(env: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def port_is_free(host: str, port: int) -> bool:
+    """True when this process could listen on ``host:port`` (False for a bad host, too)."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
-        except OSError:
+        except (OSError, ValueError, TypeError, OverflowError):
             return False
     return True
 
