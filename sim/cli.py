@@ -18,6 +18,7 @@ import sim.commands
 from sim import __version__
 from sim.commands._checks import InputError
 from sim.experiment import ExperimentError
+from sim.runner.store import StoreBusy, release_locks
 from sim.scenario import ScenarioError
 
 ORDER = ("compare", "run", "sweep", "reproduce", "scenarios", "dashboard")
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     args.command_line = "reformsim " + shlex.join(argv)
     try:
         return int(args.func(args) or 0)
-    except (ScenarioError, ExperimentError, InputError) as err:
+    except (ScenarioError, ExperimentError, InputError, StoreBusy) as err:
         return _refuse(err)
     except OSError as err:
         print(f"reformsim: error: {describe_os_error(err)}", file=sys.stderr)
@@ -77,8 +78,6 @@ def main(argv: list[str] | None = None) -> int:
         print("reformsim: interrupted", file=sys.stderr)
         return 130
     finally:
-        from sim.runner.store import release_locks
-
         release_locks()
 
 

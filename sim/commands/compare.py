@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     specs = plan_runs(experiment, scenarios)
     store = RunStore(args.out).lock().open()
     outcome = execute(specs, store, args, label="compare")
-    if outcome.exit_code == EXIT_INTERRUPTED or not store.finished_ids():
+    if outcome.exit_code == EXIT_INTERRUPTED or outcome.summary.lost or not store.finished_ids():
         return outcome.exit_code
     results = store.read_results(specs)
     order = [s.name for s in scenarios if s.name in set(results["scenario"])]

@@ -16,6 +16,8 @@ from sim.runner.store import RunStore
 from sim.runner.worker import Model
 
 EXIT_OK, EXIT_FAILED_RUNS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_RESUME = 75
+"""The backend went away (a lost Dask scheduler): start it again and resume (EX_TEMPFAIL)."""
 
 
 def add_backend_arguments(p: argparse.ArgumentParser) -> None:
@@ -94,6 +96,13 @@ def execute(specs: Sequence[RunSpec], store: RunStore, args: argparse.Namespace,
               f"on {backend.describe()}", file=sys.stderr)
         summary = run_specs(specs, store, backend, model=model, progress=not args.no_progress,
                             label=label)
+    if summary.lost:
+        stored = summary.skipped + len(summary.computed)
+        again = getattr(args, "command_line", None) or "the same command"
+        print(f"reformsim: error: {summary.lost}: the sweep stopped with {stored} of {unique} runs "
+              f"stored in {store.out}; start the scheduler again and resume with: {again}",
+              file=sys.stderr)
+        return Outcome(summary, EXIT_RESUME)
     if summary.interrupted:
         stored = summary.skipped + len(summary.computed)
         print(f"interrupted: {stored} of {unique} runs are stored in {store.out}; run the same "
