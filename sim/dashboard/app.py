@@ -24,7 +24,10 @@ The main area shows the outcome charts, the side-by-side summary with the export
 learning network, one municipality's units and what each lever means.
 
 Each browser session gets its own runs (the model is created inside the ``Dashboard`` component,
-not at import), so two people -- or two tests -- never share a model.
+not at import), so two people -- or two tests -- never share a model. The runs themselves are
+computed in the server's worker pool and played back (``sim.dashboard.compute``); a session's
+model is closed (its runs given up, its recordings let go) when the page makes a new one or
+goes away.
 """
 
 from __future__ import annotations
@@ -176,6 +179,7 @@ def Dashboard():
     # one setup per choice: the levers start at the preset's values, Reset builds the setup
     setup = solara.use_memo(lambda: RunSetup(s["preset"], s["compare_with"], s["seed"]), choice)
     model = solara.use_memo(setup.build, choice)
+    solara.use_effect(lambda: model.close, [model])  # a new choice, or the page is gone
     model_r = solara.use_reactive(model)
     key = f"{s['preset']}-{s['compare_with']}-{s['seed']}"
     solara.Style(c.CSS)

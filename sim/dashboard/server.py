@@ -36,7 +36,13 @@ OFFLINE_ENV: dict[str, str] = {
     "SOLARA_THEME_SHOW_BANNER": "False",
     # matplotlib must never try to open a window on the server
     "MPLBACKEND": "Agg",
+    # a session whose page went away without closing (a laptop lid shut, a dropped network)
+    # is freed after two minutes, not Solara's default of a day
+    "SOLARA_KERNEL_CULL_TIMEOUT": "2m",
 }
+
+STOP_WITHIN = 3.0
+"""Seconds between SIGTERM/Ctrl-C and the process ending, whatever sessions are doing."""
 
 
 def offline_environment(env: dict[str, str] | None = None) -> dict[str, str]:
@@ -79,6 +85,11 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, app: str = APP_MODULE,
 
     from solara.__main__ import cli
 
+    from sim.dashboard import compute
+
+    compute.runs().warm()  # the worker pool starts while the server does
+    _stop_promptly()
+
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"reformsim dashboard: listening on {host} -- reachable from other machines",
               file=sys.stderr)
@@ -90,4 +101,39 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, app: str = APP_MODULE,
         cli.main(args=args, prog_name="reformsim dashboard", standalone_mode=False)
     except KeyboardInterrupt:
         return 0
+    finally:
+        compute.shutdown()
     return 0
+
+
+def _stop_promptly() -> None:
+    """Make SIGTERM and Ctrl-C end the server within ``STOP_WITHIN`` seconds.
+
+    Uvicorn (under Solara) handles both signals by a graceful shutdown, which waits for open
+    websockets and for the sessions' threads; with pages playing that could take long or never
+    end. On the first signal we stop the worker pool at once and start a timer that ends the
+    process after ``STOP_WITHIN`` seconds if the graceful shutdown has not finished by then
+    (nothing of value is lost: the dashboard writes no files).
+    """
+    import threading
+    import time
+
+    import uvicorn
+
+    from sim.dashboard import compute
+
+    original = uvicorn.Server.handle_exit
+    if getattr(original, "_reformsim", False):
+        return
+
+    def handle_exit(self, sig, frame) -> None:  # noqa: ANN001
+        def end_soon() -> None:
+            time.sleep(STOP_WITHIN)
+            os._exit(0)
+
+        threading.Thread(target=end_soon, name="reformsim-stop", daemon=True).start()
+        compute.shutdown()
+        original(self, sig, frame)
+
+    handle_exit._reformsim = True  # type: ignore[attr-defined]
+    uvicorn.Server.handle_exit = handle_exit
