@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import html
 
+import mesa.visualization.solara_viz
 import solara
 from mesa.visualization import SolaraViz
 
@@ -49,6 +50,9 @@ from sim.dashboard.runs import (
     parse_seed,
     presets,
 )
+
+# Mesa's Play and Step end with ``force_update()``: ours renders the page once, not once per view
+mesa.visualization.solara_viz.force_update = c.force_update
 
 TITLE = "reformsim: decentralisation reforms in local government"
 PLAY_INTERVAL_MS = 20

@@ -241,6 +241,7 @@ class RunCache:
         self._lock = threading.Lock()
         self._pool: cf.ProcessPoolExecutor | None = None
         self._runs: OrderedDict[str, cf.Future] = OrderedDict()
+        self._users: dict[int, int] = {}   # sessions waiting for each future (by id)
         self._order: dict[int, int] = {}
         self._count = 0
         self.closed = False
@@ -276,6 +277,7 @@ class RunCache:
             future = self._runs.get(key)
             if future is not None and not self._failed(future):
                 self._runs.move_to_end(key)
+                self._users[id(future)] = self._users.get(id(future), 0) + 1
                 return future
             data = scenario.model_dump(mode="json")
             try:
@@ -285,7 +287,8 @@ class RunCache:
                 future = self._executor().submit(record_run, data, int(seed), scale)
             self._count += 1
             self._order[id(future)] = self._count
-            future.add_done_callback(lambda f: self._order.pop(id(f), None))
+            self._users[id(future)] = 1
+            future.add_done_callback(self._finished)
             self._runs[key] = future
             self._evict()
             return future
@@ -311,9 +314,21 @@ class RunCache:
     def pending(self) -> int:
         return len(self._order)
 
+    def _finished(self, future: cf.Future) -> None:
+        self._order.pop(id(future), None)
+        self._users.pop(id(future), None)
+
     def forget(self, future: cf.Future) -> None:
-        """A session no longer needs ``future``: cancel it if it has not started."""
-        future.cancel()
+        """A session no longer needs ``future``: cancel it if no other session waits for it and
+        it has not started."""
+        with self._lock:
+            left = self._users.get(id(future), 0) - 1
+            if left > 0:
+                self._users[id(future)] = left
+                return
+            self._users.pop(id(future), None)
+        if future.cancel():
+            self._order.pop(id(future), None)
 
     def shutdown(self) -> None:
         """Stop at once: cancel what waits, end the workers (the server is stopping)."""
