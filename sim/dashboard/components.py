@@ -219,7 +219,8 @@ def _html_table(df: pd.DataFrame, cls: str) -> str:
     head = "".join(f"<th style='text-align:left;padding:2px 8px'>{html.escape(str(c))}</th>"
                    for c in df.columns)
     body = "".join("<tr>" + "".join(f"<td style='padding:2px 8px'>{html.escape(str(v))}</td>"
-                                    for v in row) + "</tr>" for row in df.itertuples(index=False))
+                                    for v in row) + "</tr>"
+                   for row in zip(*(df[c].tolist() for c in df.columns), strict=True))
     return f"<table class='{cls}' style='border-collapse:collapse;font-size:13px'>" \
            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 

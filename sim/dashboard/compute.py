@@ -82,9 +82,16 @@ class Recording:
 
     def national_until(self, month: int, sector: str = "all") -> pd.DataFrame:
         """The national rows of the first ``month`` months (what the page shows at ``month``)."""
-        df = self.national
-        rows = df[(df["month"] <= month) & (df["sector"] == sector)]
-        return rows.reset_index(drop=True)
+        by_sector = self.__dict__.get("_by_sector")
+        if by_sector is None:  # split once per sector (rows in month order), then slice
+            df = self.national
+            by_sector = {s: part.reset_index(drop=True)
+                         for s, part in df.groupby("sector", sort=False, observed=True)}
+            self.__dict__["_by_sector"] = by_sector
+        part = by_sector.get(sector)
+        if part is None:
+            return self.national.iloc[0:0]
+        return part.iloc[:int(np.searchsorted(part["month"].to_numpy(), month, side="right"))]
 
     def network_at(self, month: int) -> dict[str, Any]:
         """The network as of the last year boundary at or before ``month``."""

@@ -55,7 +55,9 @@ def _limits(values: Sequence[np.ndarray]) -> tuple[float, float]:
 
 def _points(x: np.ndarray, y: np.ndarray, sx, sy) -> str:  # noqa: ANN001
     ok = np.isfinite(y)
-    return " ".join(f"{sx(a):.1f},{sy(b):.1f}" for a, b in zip(x[ok], y[ok], strict=True))
+    px = np.round(sx(x[ok]), 1)
+    py = np.round(sy(y[ok]), 1)
+    return " ".join(f"{a},{b}" for a, b in zip(px.tolist(), py.tolist(), strict=True))
 
 
 def outcome_chart(panels: Sequence[tuple[str, str, tuple[np.ndarray, np.ndarray],
