@@ -89,6 +89,28 @@ class Memory(threading.Thread):
             time.sleep(0.5)
 
 
+def cpu_seconds(server_pid: int) -> tuple[float, float]:
+    """CPU time used so far by the server (with its workers) and by the rest of our children
+    (the browser)."""
+    import psutil
+
+    def used(procs) -> float:  # noqa: ANN001
+        total = 0.0
+        for p in procs:
+            try:
+                t = p.cpu_times()
+                total += t.user + t.system
+            except psutil.Error:
+                pass
+        return total
+
+    server = psutil.Process(server_pid)
+    family = {server.pid} | {c.pid for c in server.children(recursive=True)}
+    mine = psutil.Process().children(recursive=True)
+    return (used([p for p in mine if p.pid in family]),
+            used([p for p in mine if p.pid not in family]))
+
+
 def bench_room(sessions: int, seconds: float) -> bool:
     from playwright.sync_api import sync_playwright
 
@@ -144,6 +166,7 @@ def bench_room(sessions: int, seconds: float) -> bool:
                 play.click()
                 started.append(time.perf_counter())
             samples: list[list[tuple[float, int]]] = [[] for _ in pages]
+            cpu0 = cpu_seconds(proc.pid)
             t0 = time.perf_counter()
             while time.perf_counter() - t0 < seconds:
                 for k, page in enumerate(pages):
@@ -152,6 +175,8 @@ def bench_room(sessions: int, seconds: float) -> bool:
                 if all(series and series[-1][1] >= HORIZON for series in samples):
                     break
                 time.sleep(0.2)
+            cpu1 = cpu_seconds(proc.pid)
+            wall = time.perf_counter() - t0
             browser.close()
     finally:
         memory.stop.set()
@@ -170,6 +195,9 @@ def bench_room(sessions: int, seconds: float) -> bool:
     print("months/s per session: " + ", ".join(f"{r:.1f}" for r in rates))
     print(f"slowest session {min(rates):.1f} months/s, mean {sum(rates) / len(rates):.1f} "
           f"(bar: >= {TARGET_RATE:g})")
+    print(f"CPU while playing ({wall:.1f} s): server and its workers {cpu1[0] - cpu0[0]:.1f} s, "
+          f"the browser {cpu1[1] - cpu0[1]:.1f} s, on {os.cpu_count()} cores "
+          f"(load average {os.getloadavg()[0]:.1f} at the end: the machine is shared)")
     print(f"server peak memory (server + worker pool, resident): {memory.peak / 2**20:,.0f} MiB "
           f"(bar: < {TARGET_MEMORY / 2**30:g} GiB)")
     ok = min(rates) >= TARGET_RATE and memory.peak < TARGET_MEMORY
