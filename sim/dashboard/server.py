@@ -41,7 +41,7 @@ OFFLINE_ENV: dict[str, str] = {
     "SOLARA_KERNEL_CULL_TIMEOUT": "2m",
 }
 
-STOP_WITHIN = 3.0
+STOP_WITHIN = 2.5
 """Seconds between SIGTERM/Ctrl-C and the process ending, whatever sessions are doing."""
 
 
@@ -97,13 +97,19 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, app: str = APP_MODULE,
           file=sys.stderr)
     args = ["run", app, "--host", host, "--port", str(port), "--production", "--no-open",
             "--no-check-version", "--log-level", log_level]
+    import click
+
     try:
         cli.main(args=args, prog_name="reformsim dashboard", standalone_mode=False)
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        compute.shutdown()
-    return 0
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        pass
+    compute.shutdown()
+    print("reformsim dashboard: stopped", file=sys.stderr)
+    # End here: a session's Play loop may still be sleeping in a non-daemon thread, and there
+    # is nothing left to write (the dashboard keeps no files).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _stop_promptly() -> None:
@@ -132,7 +138,7 @@ def _stop_promptly() -> None:
             os._exit(0)
 
         threading.Thread(target=end_soon, name="reformsim-stop", daemon=True).start()
-        compute.shutdown()
+        threading.Thread(target=compute.shutdown, name="reformsim-stop-pool", daemon=True).start()
         original(self, sig, frame)
 
     handle_exit._reformsim = True  # type: ignore[attr-defined]

@@ -140,7 +140,8 @@ def test_a_run_that_cannot_be_computed_is_shown_not_raised():
 # ------------------------------------------------------------------------------ the server
 @pytest.mark.browser
 @pytest.mark.xdist_group("dashboard-browser")
-def test_the_server_stops_within_5_s_of_sigterm_while_sessions_play(browser, tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_the_server_stops_within_5_s_of_sigterm_while_sessions_play(browser, tmp_path, stop):
     import psutil
 
     from tests.dashboard.conftest import dashboard_command, free_port, wait_until_serving
@@ -179,7 +180,7 @@ def test_the_server_stops_within_5_s_of_sigterm_while_sessions_play(browser, tmp
         family = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
         assert len(family) >= 2, "the worker pool is not running"
         t0 = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(stop)
         proc.wait(timeout=30)
         stopped = time.monotonic() - t0
         gone = psutil.wait_procs(family, timeout=max(0.1, 5 - (time.monotonic() - t0)))[0]
@@ -190,9 +191,9 @@ def test_the_server_stops_within_5_s_of_sigterm_while_sessions_play(browser, tmp
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-    assert stopped < 5, f"the server took {stopped:.1f} s to stop after SIGTERM"
+    assert stopped < 5, f"the server took {stopped:.1f} s to stop after {stop.name}"
     assert len(gone) == len(family) and all_gone < 5, \
         f"{len(family) - len(gone)} process(es) of the server outlived it"
     assert "Traceback" not in log.read_text(errors="replace")
-    print(f"server stopped {stopped:.2f} s after SIGTERM with {playing} of 3 sessions playing",
+    print(f"server stopped {stopped:.2f} s after {stop.name} with {playing} of 3 sessions playing",
           file=sys.stderr)
