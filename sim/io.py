@@ -34,6 +34,8 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
     try:
         write(tmp)
         os.replace(tmp, path)
+    except OSError as err:  # name the file being written, not its temporary name
+        raise OSError(err.errno, err.strerror or str(err), str(path)) from err
     finally:
         tmp.unlink(missing_ok=True)
     return path

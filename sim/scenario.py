@@ -194,6 +194,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ScenarioError(f"{path}: broken TOML: {err}") from None
     except OSError as err:
         raise ScenarioError(f"{path}: cannot read: {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        raise ScenarioError(f"{path}: not a UTF-8 text file (byte {err.start}: "
+                            f"{err.object[err.start:err.start + 1]!r})") from None
 
 
 def differences(scenario: BaseModel) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from sim import __version__
+from sim.commands import _checks
 from sim.experiment import ALL_SECTORS, DEFAULT_OUTCOMES, Experiment, Outputs, describe_error
 from sim.outcomes import OUTCOMES
 from sim.report import html, stats
@@ -52,9 +53,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                    help="built-in scenario names or .toml files (default: all built-in)")
     p.add_argument("--replications", type=positive_int, default=DEFAULT_REPLICATIONS, metavar="R",
                    help=f"runs per scenario, each with its own seed (default {DEFAULT_REPLICATIONS})")
-    p.add_argument("--years", type=positive_int, default=None, metavar="Y",
+    p.add_argument("--years", type=_checks.years, default=None, metavar="Y",
                    help="horizon in years (default: each scenario's own)")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="N",
+    p.add_argument("--seed", type=_checks.seed, default=DEFAULT_SEED, metavar="N",
                    help=f"base seed; replication seeds are spawned from it (default {DEFAULT_SEED})")
     p.add_argument("--scale", choices=sorted(SCALES), default="workshop",
                    help="world size (default workshop)")
@@ -67,6 +68,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
+    _checks.check_out(args.out)
     names = list(dict.fromkeys(args.scenarios)) or [n for n, _ in list_scenarios()]
     scenarios = [load_scenario(n) for n in names]  # ScenarioError: one message, exit 2
     world = load_world(args.world) if getattr(args, "world", None) else None  # WorldError: exit 2
@@ -82,9 +84,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"reformsim: error: --out {args.out}: exists and is not a folder", file=sys.stderr)
         return EXIT_BAD_INPUT
     specs = plan_runs(experiment, scenarios, world=world)
-    store = RunStore(args.out).open()
+    store = RunStore(args.out).lock().open()
     outcome = execute(specs, store, args, label="compare")
-    if outcome.exit_code == EXIT_INTERRUPTED or not store.finished_ids():
+    if outcome.exit_code == EXIT_INTERRUPTED or outcome.summary.lost or not store.finished_ids():
         return outcome.exit_code
     results = store.read_results(specs)
     stored = results  # results.csv like results.parquet: with the per-municipality rows

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.commands import _checks
 from sim.experiment import ExperimentError
 from sim.reproduce import TIERS, check, compare, find, publish, render_report, run_tier, summarise
 
@@ -23,7 +24,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("experiment", help="experiment name (in experiments/) or file")
     p.add_argument("--tier", choices=TIERS, default="full",
                    help="full (default) or ci, the reduced tier that CI reruns")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: cores)")
+    p.add_argument("--workers", type=_checks.workers, default=None,
+                   help="worker processes (default: cores)")
     p.add_argument("--out", type=Path, default=None,
                    help="keep the rerun here (default: a temporary folder); reruns resume")
     p.add_argument("--publish", action="store_true",
@@ -32,12 +34,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def reproduce_command(args: argparse.Namespace) -> int:
+    if args.out is not None:
+        _checks.check_out(args.out)
     try:
         published = find(args.experiment)
         publication = published.publication
-    except (ExperimentError, ValueError) as err:
-        print(f"reformsim: error: {err}", file=sys.stderr)
-        return 2
+    except (ExperimentError, ValueError) as err:  # one line and exit 2 (sim.cli)
+        raise ExperimentError(str(err)) from None
     if args.out is None:
         with tempfile.TemporaryDirectory(prefix="reformsim-reproduce-") as tmp:
             return _run(args, published, publication, Path(tmp))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from sim.commands import _checks
 from sim.io import write_table
 from sim.scenario import ScenarioError, load_scenario
 from sim.simulate import simulate
@@ -21,8 +22,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run one scenario and write its monthly tables",
                        description="Run one scenario once; write monthly tables (Parquet and CSV).")
     p.add_argument("scenario", help="built-in scenario name or path of a .toml file")
-    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    p.add_argument("--years", type=_positive, default=None, help="horizon (default: the scenario's)")
+    p.add_argument("--seed", type=_checks.seed, default=1,
+                   help=f"random seed, 0 to {_checks.MAX_SEED} (default 1)")
+    p.add_argument("--years", type=_checks.years, default=None,
+                   help=f"horizon, 1 to {_checks.MAX_YEARS} (default: the scenario's)")
     p.add_argument("--scale", choices=sorted(SCALES), default="workshop")
     p.add_argument("--out", type=Path, default=Path("results/run"), help="output folder")
     from sim.commands.compare import add_world_argument
@@ -39,6 +42,7 @@ def _positive(text: str) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
+    _checks.check_out(args.out)
     scenario = load_scenario(args.scenario)
     world = load_world(args.world) if getattr(args, "world", None) else None  # WorldError: exit 2
     years = args.years or scenario.years

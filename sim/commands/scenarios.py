@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sim.scenario import differences, list_scenarios, load_scenario, scenario_path
+from sim.scenario import ScenarioError, differences, list_scenarios, load_scenario, scenario_path
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -20,10 +20,16 @@ def scenarios_command(args: argparse.Namespace) -> int:
             print(f"{name:<24} {description}")
         return 0
     if not args.target:
-        print(f"reformsim scenarios {args.action}: give a scenario name or file")
-        return 2
+        raise ScenarioError(f"scenarios {args.action}: give a scenario name or file")
     if args.action == "show":
-        print(scenario_path(args.target).read_text(encoding="utf-8"), end="")
+        path = scenario_path(args.target)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as err:
+            raise ScenarioError(f"{path}: not a UTF-8 text file (byte {err.start})") from None
+        except OSError as err:
+            raise ScenarioError(f"{path}: cannot read: {err.strerror}") from None
+        print(text, end="")
         return 0
     scenario = load_scenario(args.target)
     changed = differences(scenario)

@@ -12,9 +12,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.experiment import Experiment, ExperimentError, load_experiment
+from sim.commands import _checks
+from sim.experiment import Experiment, expected_points, load_experiment
 from sim.runner.plan import plan_runs, resolve_scenarios
-from sim.runner.session import (EXIT_BAD_INPUT, EXIT_OK, add_backend_arguments, execute)
+from sim.runner.session import EXIT_OK, add_backend_arguments, execute
 from sim.runner.store import RunStore
 from sim.worldfile import load_world
 
@@ -33,24 +34,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     add_world_argument(p)
     p.add_argument("--out", type=Path, default=None,
                    help="output folder (default: results/<experiment name>)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="check the experiment file and its scenarios, print how many runs it "
+                        "plans, and run nothing")
     p.set_defaults(func=run)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        experiment = load_experiment(args.experiment)
-        world = load_world(args.world) if getattr(args, "world", None) else None
-        specs = plan_runs(experiment, resolve_scenarios(experiment, args.experiment), world=world,
-                          by_municipality=False)
-    except ExperimentError as err:
-        print(f"reformsim: error: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    # a bad file raises ExperimentError: one line and exit 2 (sim.cli)
+    experiment = load_experiment(args.experiment)
+    scenarios = resolve_scenarios(experiment, args.experiment)
+    if getattr(args, "dry_run", False):
+        return dry_run(experiment, scenarios, args)
+    world = load_world(args.world) if getattr(args, "world", None) else None
+    specs = plan_runs(experiment, scenarios, world=world, by_municipality=False)
     out: Path = args.out or Path("results") / experiment.name
-    if out.exists() and not out.is_dir():
-        print(f"reformsim: error: --out {out}: exists and is not a folder", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    store = RunStore(out).open()
+    _checks.check_out(out)
+    store = RunStore(out).lock().open()
     store.write_text("experiment.toml", args.experiment.read_text(encoding="utf-8"))
     outcome = execute(specs, store, args, label=f"sweep {experiment.name}")
     if outcome.exit_code != EXIT_OK and not outcome.summary.failures:
@@ -64,6 +65,26 @@ def run(args: argparse.Namespace) -> int:
     if outcome.exit_code == EXIT_OK and experiment.design.kind in ("sobol", "morris"):
         write_sensitivity(experiment, store)
     return outcome.exit_code
+
+
+def dry_run(experiment: Experiment, scenarios: list, args: argparse.Namespace) -> int:
+    """Print the size of the plan without planning or running it (fast for any file)."""
+    if args.out is not None:
+        _checks.check_out(args.out)
+    kind = experiment.design.kind
+    if not experiment.parameters:
+        points = 1
+    elif kind == "grid":
+        points = 1
+        for p in experiment.parameters:
+            points *= len(p.values or [])
+    else:
+        points = expected_points(experiment.design, len(experiment.parameters))
+    runs = len(scenarios) * points * experiment.replications
+    print(f"{args.experiment}: valid; {len(scenarios)} scenario(s) x {points} point(s) x "
+          f"{experiment.replications} replication(s) = {runs} runs ({kind} design, "
+          f"{experiment.scale} scale); nothing was run")
+    return EXIT_OK
 
 
 def write_sensitivity(experiment: Experiment, store: RunStore) -> None:

@@ -24,13 +24,17 @@ The main area shows the outcome charts, the side-by-side summary with the export
 learning network, one municipality's units and what each lever means.
 
 Each browser session gets its own runs (the model is created inside the ``Dashboard`` component,
-not at import), so two people -- or two tests -- never share a model.
+not at import), so two people -- or two tests -- never share a model. The runs themselves are
+computed in the server's worker pool and played back (``sim.dashboard.compute``); a session's
+model is closed (its runs given up, its recordings let go) when the page makes a new one or
+goes away.
 """
 
 from __future__ import annotations
 
 import html
 
+import mesa.visualization.solara_viz
 import solara
 from mesa.visualization import SolaraViz
 
@@ -47,6 +51,9 @@ from sim.dashboard.runs import (
     parse_seed,
     presets,
 )
+
+# Mesa's Play and Step end with ``force_update()``: ours renders the page once, not once per view
+mesa.visualization.solara_viz.force_update = c.force_update
 
 TITLE = "reformsim: decentralisation reforms in local government"
 PLAY_INTERVAL_MS = 20
@@ -180,6 +187,7 @@ def Dashboard():
     setup = solara.use_memo(lambda: RunSetup(s["preset"], s["compare_with"], s["seed"],
                                              world=world.value), choice)
     model = solara.use_memo(setup.build, choice)
+    solara.use_effect(lambda: model.close, [model])  # a new choice, or the page is gone
     model_r = solara.use_reactive(model)
     key = f"{s['preset']}-{s['compare_with']}-{s['seed']}-{world_key}"
     solara.Style(c.CSS)

@@ -2,9 +2,11 @@
 side-by-side summary, the lever explanations and the export buttons.
 
 Every view has a plain function that computes what it shows from a :class:`DashboardModel`
-(testable without a browser) and a Solara component that displays it. Charts are Matplotlib
-PNGs (Altair would need vega files from a CDN). To stay fast enough to watch, each run keeps its
-figures and only updates the data of the lines between frames.
+(testable without a browser) and a Solara component that displays it. The model plays back runs
+recorded in the worker pool, so a view only reads arrays. Charts on the page are small SVG
+documents written directly (``sim.dashboard.svg``: about a millisecond a frame, where redrawing a
+Matplotlib figure costs 100-250 ms of server CPU); Matplotlib draws the downloadable PNG. Altair
+is not used (it would need vega files from a CDN).
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from mesa.visualization.utils import update_counter
 
+from sim import SECTORS
+from sim.dashboard import svg
+from sim.dashboard.compute import INT_FIELDS, UNIT_FIELDS
 from sim.dashboard.levers import available_levers
 from sim.dashboard.runs import DashboardModel
 
@@ -85,95 +90,81 @@ def figure_png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
+def outcome_svg(dm: DashboardModel) -> bytes:
+    """The page's 2x2 outcome chart as SVG: both runs up to the month shown."""
+    mine, other = dm.national("mine"), dm.national("other")
+    panels = []
+    for col, title, unit, div in OUTCOMES:
+        series = []
+        for df in (mine, other):
+            if len(df) and col in df:
+                series.append((df["month"].to_numpy() / 12.0, df[col].to_numpy() / div))
+            else:
+                series.append((np.zeros(0), np.zeros(0)))
+        panels.append((title, unit, series[0], series[1]))
+    return svg.outcome_chart(panels, max(1.0, dm.month / 12.0),
+                             (dm.label("mine"), dm.label("other")), (MINE_COLOR, OTHER_COLOR))
+
+
 @solara.component
 def OutcomeCharts(model: DashboardModel):
     """Live charts of the four outcomes, your scenario against the comparison."""
     update_counter.get()
-    png = solara.use_memo(lambda: figure_png(outcome_figure(model)),
-                          [id(model), model.month, update_counter.value])
+    ready = model.ready()
+    chart = solara.use_memo(lambda: outcome_svg(model), [id(model), model.month, ready])
     with solara.Column(classes=["reformsim-outcomes"]):
         Prose(f"<b>Outcomes month by month.</b> Same seed ({model.seed_value}) in both runs, "
               "so the gap between the lines is the policy's.", small=True)
-        solara.Image(png, format="png", classes=["reformsim-chart", "reformsim-chart-outcomes"])
+        solara.Image(chart, format="svg+xml",
+                     classes=["reformsim-chart", "reformsim-chart-outcomes"])
 
 
 # ---------------------------------------------------------------------------- the network
-def _muni_values(run: Any, names: tuple[str, ...], default: float = 0.0) -> np.ndarray:
-    """One number per municipality (in network-node order) from the first attribute found."""
-    munis = sorted(run.municipalities, key=lambda a: getattr(a, "index", a.unique_id))
-    out = []
-    for a in munis:
-        value = default
-        for name in names:
-            if hasattr(a, name):
-                v = getattr(a, name)
-                value = float(len(v)) if hasattr(v, "__len__") else float(v)
-                break
-        out.append(value)
-    return np.asarray(out, dtype=float)
-
-
-def network_data(dm: DashboardModel) -> dict[str, Any]:
-    """Positions, edges, practices adopted and network membership of your run's municipalities."""
+def network_data(dm: DashboardModel) -> dict[str, Any] | None:
+    """Positions, edges, practices adopted and network membership of your run's municipalities
+    as of the last year boundary (benchmarking and adoption are yearly); None until computed."""
     run = dm.mine
-    g = run.network
-    nodes = sorted(g.nodes)
-    pos = dm.view_cache.get("positions")
-    if pos is None:
-        pos = _positions(run, g)
-        dm.view_cache["positions"] = pos
-    practices = _muni_values(run, ("practices_adopted", "n_practices", "practices"))
-    member = _muni_values(run, ("in_network", "network_member"))
-    if len(practices) != len(nodes):
-        practices = np.zeros(len(nodes))
-    if len(member) != len(nodes):
-        member = np.array([g.degree(n) > 0 for n in nodes], dtype=float)
-    return {"nodes": nodes, "edges": list(g.edges), "pos": pos, "practices": practices,
-            "member": member.astype(bool)}
+    if run is None:
+        return None
+    net = run.network_at(dm.month)
+    nodes = list(net["nodes"])
+    pos = {n: (float(run.positions[i, 0]), float(run.positions[i, 1]))
+           for i, n in enumerate(nodes)}
+    return {"nodes": nodes, "edges": [(nodes[a], nodes[b]) for a, b in net["edges"]],
+            "index_edges": list(net["edges"]), "pos": pos, "practices": net["practices"],
+            "member": np.asarray(net["member"], dtype=bool)}
 
 
-def _positions(run: Any, g: Any) -> dict[Any, tuple[float, float]]:
-    munis = getattr(run, "municipalities_state", None)
-    if munis is not None and hasattr(munis, "x") and len(munis.x) == g.number_of_nodes():
-        return {n: (float(munis.x[i]), float(munis.y[i])) for i, n in enumerate(sorted(g.nodes))}
-    import networkx as nx
-
-    return nx.spring_layout(g, seed=1)
+def network_svg(dm: DashboardModel) -> bytes | None:
+    data = network_data(dm)
+    if data is None:
+        return None
+    return svg.network_chart(dm.mine.positions, data["index_edges"], data["practices"],
+                             data["member"], [str(n) for n in data["nodes"]])
 
 
 def network_figure(dm: DashboardModel) -> Figure:
+    """The same network drawn by Matplotlib (for export and for checking the SVG's content)."""
     data = network_data(dm)
-    cache = dm.view_cache
-    if "network" not in cache:
-        fig = Figure(figsize=(6.0, 5.2), dpi=DPI)
-        ax = fig.subplots()
-        fig.subplots_adjust(left=0.02, right=0.88, top=0.9, bottom=0.02)
-        xy = np.array([data["pos"][n] for n in data["nodes"]], dtype=float)
-        segs = [[data["pos"][a], data["pos"][b]] for a, b in data["edges"]]
-        ax.add_collection(LineCollection(segs, colors="#9aa5b1", linewidths=0.8, zorder=1))
-        sc = ax.scatter(xy[:, 0], xy[:, 1], c=data["practices"], cmap="viridis", vmin=0,
-                        vmax=max(4.0, float(data["practices"].max()) + 1), s=160,
-                        edgecolors=np.where(data["member"], "black", "white"), linewidths=1.6,
-                        zorder=2)
-        # your municipalities (a world file) by name, the synthetic ones by number
-        named = getattr(dm.mine, "world_file", None) is not None
-        for i, n in enumerate(data["nodes"]):
-            label = dm.mine.municipality_names[n] if named else str(n)
-            ax.annotate(label, xy[i], xytext=(0, -11), textcoords="offset points", fontsize=7,
-                        ha="center", va="top", color="#333", zorder=3)
-        cbar = fig.colorbar(sc, ax=ax, fraction=0.05, pad=0.02)
-        cbar.set_label("practices adopted (number)", fontsize=9)
-        ax.set_title("Learning network: colour = practices adopted\n"
-                     "black ring = in a learning network", fontsize=10)
-        ax.set_axis_off()
-        ax.margins(0.08)
-        cache["network"] = (fig, sc)
-    fig, sc = cache["network"]
-    sc.set_array(data["practices"])
-    sc.set_edgecolors(np.where(data["member"], "black", "white"))
-    vmax = max(4.0, float(data["practices"].max()) + 1)
-    if vmax > sc.norm.vmax:
-        sc.set_clim(0, vmax)
+    fig = Figure(figsize=(6.0, 5.2), dpi=DPI)
+    ax = fig.subplots()
+    fig.subplots_adjust(left=0.02, right=0.88, top=0.9, bottom=0.02)
+    xy = np.array([data["pos"][n] for n in data["nodes"]], dtype=float)
+    segs = [[data["pos"][a], data["pos"][b]] for a, b in data["edges"]]
+    ax.add_collection(LineCollection(segs, colors="#9aa5b1", linewidths=0.8, zorder=1))
+    sc = ax.scatter(xy[:, 0], xy[:, 1], c=data["practices"], cmap="viridis", vmin=0,
+                    vmax=max(4.0, float(data["practices"].max()) + 1), s=160,
+                    edgecolors=np.where(data["member"], "black", "white"), linewidths=1.6,
+                    zorder=2)
+    for i, n in enumerate(data["nodes"]):
+        ax.annotate(str(n), xy[i], xytext=(0, -11), textcoords="offset points", fontsize=7,
+                    ha="center", va="top", color="#333", zorder=3)
+    cbar = fig.colorbar(sc, ax=ax, fraction=0.05, pad=0.02)
+    cbar.set_label("practices adopted (number)", fontsize=9)
+    ax.set_title("Learning network: colour = practices adopted\n"
+                 "black ring = in a learning network", fontsize=10)
+    ax.set_axis_off()
+    ax.margins(0.08)
     return fig
 
 
@@ -181,80 +172,45 @@ def network_figure(dm: DashboardModel) -> Figure:
 def NetworkView(model: DashboardModel):
     """The municipal learning network of your scenario, coloured by adopted practices."""
     update_counter.get()
-    png = solara.use_memo(
-        lambda: figure_png(network_figure(model)) if model.mine is not None else None,
-        # benchmarking and adoption are yearly: redraw once a year (and after a reset)
-        [id(model), model.month // 12])
-    if png is None:
-        return solara.Warning("No model to show.")
+    ready = model.ready()
+    # benchmarking and adoption are yearly: redrawn once a year (and after a reset)
+    chart = solara.use_memo(lambda: network_svg(model), [id(model), model.month // 12, ready])
+    if chart is None:
+        return solara.Info("The learning network appears when your runs are computed.")
     with solara.Column(classes=["reformsim-network"]):
-        solara.Image(png, format="png", classes=["reformsim-chart", "reformsim-chart-network"])
+        solara.Image(chart, format="svg+xml",
+                     classes=["reformsim-chart", "reformsim-chart-network"])
         Prose("Each dot is a municipality; lines are who meets whom. Municipalities "
               "compare results yearly and copy better peers' practices (Quality in "
               "Local Government programme).", small=True)
 
 
 # ---------------------------------------------------------------------------- one municipality
-UNIT_COLUMNS = (
-    ("sector", "Service", ("sector", "sector_name")),
-    ("owner", "Owner", ("private", "public")),
-    ("clients", "Clients", ("clients", "n_clients")),
-    ("staff", "Staff", ("staff", "employees", "n_employees")),
-    ("quality", "Quality (0-100)", ("quality",)),
-    ("workload", "Workload (1 = norm)", ("workload",)),
-    ("sick_leave_pct", "Sick leave (%)", ("sick_leave_pct", "sick_leave")),
-    ("practices", "Practices adopted", ("practices_adopted", "n_practices", "practices")),
-    ("autonomy", "Autonomy (0-1)", ("autonomy",)),
-    ("empowerment", "Empowerment (0-1)", ("empowerment",)),
-)
-
-
 def municipality_options(dm: DashboardModel) -> list[str]:
-    munis = sorted(dm.mine.municipalities, key=lambda a: getattr(a, "index", a.unique_id))
-    return [_muni_name(a) for a in munis]
-
-
-def _muni_name(a: Any) -> str:
-    idx = getattr(a, "index", a.unique_id)
-    name = getattr(a, "name", None)
-    return f"{idx}: {name}" if name and str(name) != str(idx) else f"Municipality {idx}"
-
-
-def _value(agent: Any, names: tuple[str, ...]) -> Any:
-    for name in names:
-        if hasattr(agent, name):
-            v = getattr(agent, name)
-            if name == "public":
-                return "public" if v else "private"
-            if name == "private":
-                return "private" if v else "public"
-            if isinstance(v, (set, list, tuple, np.ndarray)):
-                return len(v)
-            return v
-    return None
+    run = dm.mine
+    return list(run.municipalities) if run is not None else []
 
 
 def units_table(dm: DashboardModel, municipality: str | None) -> pd.DataFrame:
-    """The units of one municipality in your run: sector, owner, clients, staff, quality..."""
-    munis = sorted(dm.mine.municipalities, key=lambda a: getattr(a, "index", a.unique_id))
-    chosen = next((a for a in munis if _muni_name(a) == municipality), munis[0] if munis else None)
-    if chosen is None:
+    """The units of one municipality in your run at the month shown: sector, owner, clients,
+    staff, quality..."""
+    run = dm.mine
+    if run is None or not run.municipalities:
         return pd.DataFrame()
-    rows = []
-    for u in sorted(dm.mine.units, key=lambda a: getattr(a, "index", a.unique_id)):
-        if not getattr(u, "active", True):
-            continue
-        owner = getattr(u, "municipality", None)
-        owner_id = getattr(owner, "unique_id", owner)
-        if owner is not chosen and owner_id not in (chosen.unique_id, getattr(chosen, "index", None)):
-            continue
-        rows.append({label: _value(u, names) for _, label, names in UNIT_COLUMNS})
-    df = pd.DataFrame(rows)
-    df = df.dropna(axis=1, how="all") if len(df) else df
-    for col in df.columns:
-        if df[col].dtype.kind == "f":
-            df[col] = df[col].round(1)
-    return df
+    names = run.municipalities
+    chosen = names.index(municipality) if municipality in names else 0
+    month = min(dm.month, run.months)
+    rows = np.flatnonzero((run.unit_muni[month] == chosen) & run.unit_active[month])
+    table: dict[str, Any] = {
+        "Service": [SECTORS[int(k)] for k in run.unit_sector[month, rows]],
+        "Owner": np.where(run.unit_private[month, rows], "private", "public").tolist(),
+    }
+    labels = dict(UNIT_FIELDS)
+    for j, name in enumerate(run.unit_fields):
+        values = run.units[month, rows, j].astype(float)
+        table[labels[name]] = (np.rint(values).astype(int) if name in INT_FIELDS
+                               else np.round(values, 1))
+    return pd.DataFrame(table)
 
 
 def _html_table(df: pd.DataFrame, cls: str) -> str:
@@ -263,7 +219,8 @@ def _html_table(df: pd.DataFrame, cls: str) -> str:
     head = "".join(f"<th style='text-align:left;padding:2px 8px'>{html.escape(str(c))}</th>"
                    for c in df.columns)
     body = "".join("<tr>" + "".join(f"<td style='padding:2px 8px'>{html.escape(str(v))}</td>"
-                                    for v in row) + "</tr>" for row in df.itertuples(index=False))
+                                    for v in row) + "</tr>"
+                   for row in zip(*(df[c].tolist() for c in df.columns), strict=True))
     return f"<table class='{cls}' style='border-collapse:collapse;font-size:13px'>" \
            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -272,16 +229,18 @@ def _html_table(df: pd.DataFrame, cls: str) -> str:
 def MunicipalityView(model: DashboardModel):
     """One municipality's service units in your scenario."""
     update_counter.get()
-    options = municipality_options(model) if model.mine is not None else []
+    options = municipality_options(model)
     chosen = solara.use_reactive(options[0] if options else None)
+    table = solara.use_memo(lambda: _html_table(units_table(model, chosen.value),
+                                                "reformsim-units"),
+                            [id(model), model.month, chosen.value, bool(options)])
     if not options:
-        return solara.Warning("No model to show.")
+        return solara.Info("The municipalities appear when your runs are computed.")
     if chosen.value not in options and options:
         chosen.set(options[0])
     with solara.Column(classes=["reformsim-municipality"]):
         solara.Select("Municipality", values=options, value=chosen)
-        df = units_table(model, chosen.value)
-        solara.HTML(tag="div", unsafe_innerHTML=_html_table(df, "reformsim-units"))
+        solara.HTML(tag="div", unsafe_innerHTML=table)
         Prose("Each row is a service unit (nursing home, home care, kindergarten, "
               "school), public or private, in your scenario.", small=True)
 
@@ -310,7 +269,21 @@ def SideBySide(model: DashboardModel):
     """Status, refusals and the two runs' latest values side by side."""
     update_counter.get()
     years, months = divmod(model.month, 12)
+    ready = model.ready()
+    solara.use_thread(lambda cancel: _refresh_when_ready(model, cancel), dependencies=[id(model)],
+                      intrusive_cancel=False)
     with solara.Column(classes=["reformsim-status"]):
+        if not ready and model.running:
+            ahead = model.queued_ahead()
+            if ahead:
+                solara.Warning(f"The server is busy: {ahead} run{'s' * (ahead != 1)} asked for "
+                               "earlier (by others in the room) "
+                               f"{'are' if ahead != 1 else 'is'} computed before yours. Your "
+                               "runs start playing as soon as they are ready; Play and Step "
+                               "wait for them.", classes=["reformsim-busy"])
+            else:
+                solara.Info("Computing your two runs (a second or two)...",
+                            classes=["reformsim-computing"])
         Prose(f"<b class='reformsim-month'>Month {model.month}</b> (year {years}, month "
               f"{months}) of {model.horizon}. {'Running' if model.running else 'Stopped'}."
               + ("" if model.month else " Press <b>Step</b> or <b>▶</b> to start."))
@@ -324,10 +297,43 @@ def SideBySide(model: DashboardModel):
             solara.Error(problem, classes=["reformsim-refused"])
         if not model.running and model.month >= model.horizon:
             solara.Info("The run reached its horizon. Press Reset to start again.")
-        if model.mine is not None and model.other is not None:
+        if ready:
             solara.HTML(tag="div", unsafe_innerHTML=_html_table(summary_table(model),
                                                                  "reformsim-summary"))
         ExportButtons(model)
+
+
+def force_update() -> None:
+    """Mesa's ``force_update`` (the page shows the next step), as one render of the page.
+
+    Four views read Mesa's update counter; changing it outside a render makes Solara re-render
+    the page once per view, one after another. Inside the session's render context the four
+    updates are batched into one render: the same page for about a third of the server's CPU.
+    """
+    from contextlib import nullcontext
+
+    import reacton.core
+
+    rc = None
+    try:
+        from solara.server import kernel_context
+
+        rc = kernel_context.get_current_context().app_object
+    except Exception:  # noqa: BLE001 - outside a served page (tests): no batching needed
+        rc = None
+    with rc if isinstance(rc, reacton.core._RenderContext) else nullcontext():
+        update_counter.value += 1
+
+
+def _refresh_when_ready(model: DashboardModel, cancel: Any) -> None:
+    """Redraw the page once the runs arrive (and every second while waiting, so the busy notice
+    stays current); runs in a thread of this session only."""
+    while not model.ready() and model.running and not cancel.is_set():
+        if model.wait(1.0):
+            break
+        force_update()
+    if not cancel.is_set() and not model.closed:
+        force_update()
 
 
 # ---------------------------------------------------------------------------- export

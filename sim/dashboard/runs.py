@@ -4,19 +4,21 @@ Mesa's SolaraViz rebuilds its model on *Reset* as ``type(model)(**keywords)``; t
 subclass bound to a :class:`RunSetup` (the sidebar's choice and the levers moved), which ignores
 Mesa's keywords. :class:`DashboardModel` takes the preset, the comparison preset, the seed
 and one keyword per lever (``sim.dashboard.levers``), turns the levers into scenario overrides and
-builds two ``ReformModel`` runs at workshop scale: *yours* (the preset with your lever settings)
+asks for two ``ReformModel`` runs at workshop scale: *yours* (the preset with your lever settings)
 and the *comparison* (another preset, unchanged). Both use the same seed, so a difference between
-them is the policy's and not chance.
+them is the policy's and not chance. The runs are computed whole in the server's worker pool
+(``sim.dashboard.compute``) and played back month by month: what the page shows for a seed is
+bit for bit what ``reformsim run`` writes for it.
 
 It never raises on bad input: a value that is out of range, of the wrong type or refused by the
 scenario schema is *refused* -- the preset's value is kept and the reason is listed in
-``problems`` for the page to show. An error inside a model step stops the run (``running`` is
-False, so Play and Step are disabled) and is shown the same way; the page stays usable.
+``problems`` for the page to show. An error inside a model run stops the playback at the month
+it happened (``running`` is False, so Play and Step are disabled) and is shown the same way; the
+page stays usable.
 """
 
 from __future__ import annotations
 
-import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,12 +77,24 @@ def parse_seed(value: Any) -> tuple[int | None, str | None]:
     return seed, None
 
 
+STEP_WAIT = 60.0
+"""Seconds a step (Step or Play) waits for its runs while they are being computed -- the page
+says so meanwhile; after that it returns without moving, and the next step waits again."""
+
+
 class DashboardModel(mesa.Model):
-    """Your scenario and a comparison scenario, stepped together one month at a time."""
+    """Your scenario and a comparison scenario, played back together one month at a time.
+
+    Both runs are computed in the server's shared worker pool (``sim.dashboard.compute``) as
+    soon as the model is made; :meth:`step` then only moves to the next recorded month, so the
+    page never waits for anyone else's model once its own runs are back. Until then a step waits
+    for them (up to ``STEP_WAIT`` seconds) while the page shows that they are being computed,
+    and whether other participants' runs are ahead of them.
+    """
 
     def __init__(self, preset: str = DEFAULT_PRESET, compare_with: str = DEFAULT_COMPARE,
                  seed: Any = DEFAULT_SEED, scale: str = SCALE, scenario: Any = None,
-                 world: Any = None, **levers: Any) -> None:
+                 cache: Any = None, **levers: Any) -> None:
         # ``scenario`` is what Mesa's Reset passes for its own (empty) Scenario: not ours, ignored.
         self.problems: list[str] = []
         names = preset_names()
@@ -101,7 +115,6 @@ class DashboardModel(mesa.Model):
         self.compare_with = compare_with
         self.seed_value = seed_value
         self.scale = scale
-        self.world = world  # your municipalities (sim.worldfile.WorldFile), or None: synthetic
 
         base = load_preset(preset)
         self.overrides = self._overrides(base, levers)
@@ -114,13 +127,82 @@ class DashboardModel(mesa.Model):
             mine = base
         self.scenario_mine = mine
         self.scenario_other = load_preset(compare_with)
-        self.mine = self._build(mine)
-        self.other = self._build(self.scenario_other)
         years = int(getattr(mine, "years", 10) or 10)
         self.horizon = 12 * years
-        self.running = self.mine is not None and self.other is not None
-        self._frames: dict[tuple[str, int], pd.DataFrame] = {}
-        self.view_cache: dict[str, Any] = {}   # per-run figures reused by the page
+        self.running = True
+        self.closed = False
+        self._month = 0
+        self._frames: dict[tuple[str, int, str], pd.DataFrame] = {}
+        self.view_cache: dict[str, Any] = {}   # per-run drawings reused by the page
+        self._runs: dict[str, Any] = {"mine": None, "other": None}
+        self._closed_event = _kernel_closed_event()
+        self.cache = cache
+        if self.cache is None:
+            from sim.dashboard.compute import runs
+
+            self.cache = runs()
+        self.futures: dict[str, Any] = {}
+        for which, scen in (("mine", mine), ("other", self.scenario_other)):
+            try:
+                self.futures[which] = self.cache.request(scen, seed_value, scale)
+            except Exception as err:  # noqa: BLE001 - e.g. the server is stopping
+                self.problems.append(f"The run could not be started: {err}")
+                self.running = False
+
+    # ------------------------------------------------------------------ the runs
+    @property
+    def mine(self) -> Any:
+        """Your run's recording (``sim.dashboard.compute.Recording``), or None until computed."""
+        return self._run("mine")
+
+    @property
+    def other(self) -> Any:
+        """The comparison run's recording, or None until computed."""
+        return self._run("other")
+
+    def _run(self, which: str) -> Any:
+        if self._runs[which] is None:
+            future = self.futures.get(which)
+            if future is not None and future.done():
+                try:
+                    self._runs[which] = future.result()
+                except Exception as err:  # noqa: BLE001 - shown on the page
+                    self.futures.pop(which, None)
+                    self.problems.append(f"The {'comparison ' if which == 'other' else ''}run "
+                                         f"could not be computed: {type(err).__name__}: {err}")
+                    self.running = False
+        return self._runs[which]
+
+    def ready(self) -> bool:
+        """Both runs are computed (or failed: then ``running`` is False)."""
+        return self.mine is not None and self.other is not None
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for both runs; True when they are ready."""
+        import concurrent.futures as cf
+
+        pending = [f for f in self.futures.values() if not f.done()]
+        if pending:
+            cf.wait(pending, timeout=timeout)
+        return self.ready()
+
+    def queued_ahead(self) -> int:
+        """Runs of other sessions the pool computes before this session's (0 when ready)."""
+        if self.ready():
+            return 0
+        ahead = [self.cache.ahead(f) for f in self.futures.values() if not f.done()]
+        return min(ahead) if ahead else 0
+
+    def close(self) -> None:
+        """The page is gone: stop, give up runs not yet started, let go of the recordings."""
+        self.closed = True
+        self.running = False
+        for future in self.futures.values():
+            self.cache.forget(future)
+        self._runs = {"mine": None, "other": None}
+        self.futures = {}
+        self._frames.clear()
+        self.view_cache.clear()
 
     # ------------------------------------------------------------------ building
     def _overrides(self, base: Any, levers: dict[str, Any]) -> dict[str, Any]:
@@ -148,50 +230,47 @@ class DashboardModel(mesa.Model):
                 out[lever.key] = new
         return out
 
-    def _build(self, scenario: Any):
-        from sim.model import ReformModel
-
-        try:
-            return ReformModel(scenario=scenario, seed=self.seed_value, scale=self.scale,
-                               world=self.world)
-        except Exception as err:  # noqa: BLE001
-            traceback.print_exc()
-            self.problems.append(f"The model could not be built for {getattr(scenario, 'name', '?')!r}: {err}")
-            return None
-
     # ------------------------------------------------------------------ running
     @property
     def month(self) -> int:
-        return int(getattr(self.mine, "month", 0)) if self.mine is not None else 0
+        return self._month
 
     def step(self) -> None:
+        """The next recorded month (nothing while the runs are being computed)."""
+        if self._closed_event is not None and self._closed_event.is_set() and not self.closed:
+            self.close()  # the page was closed while playing: end the play loop
         if not self.running:
             return
-        try:
-            self.mine.step()
-            self.other.step()
-        except Exception as err:  # noqa: BLE001 - shown on the page, the page stays alive
-            traceback.print_exc()
-            self.problems.append(f"The run stopped in month {self.month}: {err}")
-            self.running = False
+        if not self.wait(STEP_WAIT):
             return
-        if self.month >= self.horizon:
+        mine, other = self.mine, self.other
+        last = min(mine.months, other.months)
+        if self._month >= last:
+            self._stop_early(mine, other)
+            return
+        self._month += 1
+        if self._month >= self.horizon:
             self.running = False
+        elif self._month >= last and (mine.error or other.error):
+            self._stop_early(mine, other)
+
+    def _stop_early(self, mine: Any, other: Any) -> None:
+        for run in (mine, other):
+            if run.error and run.error not in self.problems:
+                self.problems.append(run.error)
+        self.running = False
 
     # ------------------------------------------------------------------ data
     def national(self, which: str = "mine", sector: str = "all") -> pd.DataFrame:
-        """National outcomes of one run (one row per month), cached per month."""
+        """National outcomes of one run (one row per month) up to the month shown."""
         run = self.mine if which == "mine" else self.other
         if run is None:
             return pd.DataFrame()
-        key = (which, self.month)
+        key = (which, self.month, sector)
         if key not in self._frames:
             self._frames = {k: v for k, v in self._frames.items() if k[0] != which}
-            self._frames[key] = run.outcomes.national()
-        df = self._frames[key]
-        if "sector" in df.columns:
-            df = df[df["sector"] == sector]
-        return df.reset_index(drop=True)
+            self._frames[key] = run.national_until(self.month, sector)
+        return self._frames[key]
 
     def label(self, which: str) -> str:
         if which == "mine":
@@ -207,7 +286,8 @@ class DashboardModel(mesa.Model):
             run = self.mine if which == "mine" else self.other
             if run is None:
                 continue
-            df = run.outcomes.national().copy()
+            national = run.national
+            df = national[national["month"] <= self.month].reset_index(drop=True).copy()
             df.insert(0, "run", which)
             df.insert(1, "preset", scen)
             df.insert(2, "seed", self.seed_value)
@@ -215,6 +295,16 @@ class DashboardModel(mesa.Model):
         out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         out.attrs["overrides"] = dict(self.overrides)
         return out
+
+
+def _kernel_closed_event() -> Any:
+    """The Solara session's "closed" event when made inside a page (else None)."""
+    try:
+        from solara.lifecycle import kernel_closed_event
+
+        return kernel_closed_event()
+    except Exception:  # noqa: BLE001 - outside a Solara kernel (tests, scripts)
+        return None
 
 
 @dataclass
@@ -234,7 +324,6 @@ class RunSetup:
     compare_with: str = DEFAULT_COMPARE
     seed: Any = DEFAULT_SEED
     moved: dict[str, Any] = field(default_factory=dict)
-    world: Any = None  # your municipalities (sim.dashboard.world_upload), or None: synthetic
 
     def move(self, param: str, value: Any) -> None:
         """Record that the lever ``param`` (``Lever.param_name``) was set to ``value``."""
@@ -243,7 +332,7 @@ class RunSetup:
     def kwargs(self) -> dict[str, Any]:
         """``DashboardModel`` keywords: the settings and the moved levers (the rest: the preset's)."""
         return {"preset": self.preset, "compare_with": self.compare_with, "seed": self.seed,
-                "world": self.world, **self.moved}
+                **self.moved}
 
     def build(self) -> DashboardModel:
         return self.model_class()()

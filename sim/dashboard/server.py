@@ -36,7 +36,13 @@ OFFLINE_ENV: dict[str, str] = {
     "SOLARA_THEME_SHOW_BANNER": "False",
     # matplotlib must never try to open a window on the server
     "MPLBACKEND": "Agg",
+    # a session whose page went away without closing (a laptop lid shut, a dropped network)
+    # is freed after two minutes, not Solara's default of a day
+    "SOLARA_KERNEL_CULL_TIMEOUT": "2m",
 }
+
+STOP_WITHIN = 2.5
+"""Seconds between SIGTERM/Ctrl-C and the process ending, whatever sessions are doing."""
 
 
 def offline_environment(env: dict[str, str] | None = None) -> dict[str, str]:
@@ -48,11 +54,12 @@ def offline_environment(env: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def port_is_free(host: str, port: int) -> bool:
+    """True when this process could listen on ``host:port`` (False for a bad host, too)."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
-        except OSError:
+        except (OSError, ValueError, TypeError, OverflowError):
             return False
     return True
 
@@ -78,6 +85,11 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, app: str = APP_MODULE,
 
     from solara.__main__ import cli
 
+    from sim.dashboard import compute
+
+    compute.runs().warm()  # the worker pool starts while the server does
+    _stop_promptly()
+
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"reformsim dashboard: listening on {host} -- reachable from other machines",
               file=sys.stderr)
@@ -85,8 +97,49 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, app: str = APP_MODULE,
           file=sys.stderr)
     args = ["run", app, "--host", host, "--port", str(port), "--production", "--no-open",
             "--no-check-version", "--log-level", log_level]
+    import click
+
     try:
         cli.main(args=args, prog_name="reformsim dashboard", standalone_mode=False)
-    except KeyboardInterrupt:
-        return 0
-    return 0
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        pass
+    compute.shutdown()
+    print("reformsim dashboard: stopped", file=sys.stderr)
+    # End here: a session's Play loop may still be sleeping in a non-daemon thread, and there
+    # is nothing left to write (the dashboard keeps no files).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def _stop_promptly() -> None:
+    """Make SIGTERM and Ctrl-C end the server within ``STOP_WITHIN`` seconds.
+
+    Uvicorn (under Solara) handles both signals by a graceful shutdown, which waits for open
+    websockets and for the sessions' threads; with pages playing that could take long or never
+    end. On the first signal we stop the worker pool at once and start a timer that ends the
+    process after ``STOP_WITHIN`` seconds if the graceful shutdown has not finished by then
+    (nothing of value is lost: the dashboard writes no files).
+    """
+    import threading
+    import time
+
+    import uvicorn
+
+    from sim.dashboard import compute
+
+    original = uvicorn.Server.handle_exit
+    if getattr(original, "_reformsim", False):
+        return
+
+    def handle_exit(self, sig, frame) -> None:  # noqa: ANN001
+        def end_soon() -> None:
+            time.sleep(STOP_WITHIN)
+            os._exit(0)
+
+        threading.Thread(target=end_soon, name="reformsim-stop", daemon=True).start()
+        threading.Thread(target=compute.shutdown, name="reformsim-stop-pool", daemon=True).start()
+        original(self, sig, frame)
+
+    handle_exit._reformsim = True  # type: ignore[attr-defined]
+    uvicorn.Server.handle_exit = handle_exit

@@ -40,6 +40,8 @@ class SweepSummary:
     computed: list[str] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     interrupted: bool = False
+    lost: str | None = None
+    """Why the backend was lost (e.g. the Dask scheduler): the sweep stopped and can resume."""
     seconds: float = 0.0
 
     @property
@@ -65,6 +67,10 @@ def run_specs(specs: Sequence[RunSpec], store: RunStore, backend: Backend, *,
             loop.run(todo)
     except KeyboardInterrupt:
         summary.interrupted = True
+        loop.cancel()
+    except BackendLost as lost:
+        summary.interrupted = True
+        summary.lost = str(lost)
         loop.cancel()
     finally:
         bar.close()
@@ -128,7 +134,17 @@ class _Loop:
                 self._fail(spec, "the worker process died while running it (killed or out of "
                                  "memory)", "")
             return True
+        except cf.CancelledError:
+            # nobody cancelled it: on Dask this is how a lost scheduler shows (every future in
+            # flight is cancelled at once). It says nothing about the run: stop, keep what is
+            # stored, and let the user resume.
+            if self.backend.lost():
+                raise BackendLost(self.backend.lost_reason()) from None
+            self._fail(spec, "cancelled", "")
+            return False
         except Exception as err:  # noqa: BLE001 - e.g. a Dask worker killed too often
+            if self.backend.lost():
+                raise BackendLost(self.backend.lost_reason()) from None
             self._fail(spec, f"{type(err).__name__}: {err}", "")
             return False
         if output.error is not None:
@@ -163,6 +179,10 @@ class _Loop:
         for future in self.in_flight:
             future.cancel()
         self.backend.close(cancel=True)
+
+
+class BackendLost(RuntimeError):
+    """The backend itself went away (the Dask scheduler): no run failed, the sweep must stop."""
 
 
 @contextmanager

@@ -66,6 +66,13 @@ class Backend:
     def describe(self) -> str:
         return "serial (this process)"
 
+    def lost(self) -> bool:
+        """True when the backend itself is gone (a lost Dask scheduler), not just a worker."""
+        return False
+
+    def lost_reason(self) -> str:
+        return f"the {self.name} backend stopped"
+
     def __enter__(self) -> Backend:
         return self
 
@@ -158,26 +165,62 @@ class DaskBackend(Backend):
         else:
             self.client = Client(scheduler, timeout="30s")
         self.executor = self.client.get_executor(pure=False)
+        self.address = scheduler or self.cluster.scheduler_address
         self._threads = (0, 0.0)
+        # once the scheduler is gone the client logs each reconnection attempt with a
+        # traceback; the sweep says what happened in one line instead
+        self._quiet = _QuietWhenLost(self)
+        logging.getLogger("distributed.client").addFilter(self._quiet)
 
     def capacity(self) -> int:
         count, checked = self._threads
-        if time.monotonic() - checked > 2.0:  # workers come and go on an adaptive cluster
-            count = sum(self.client.nthreads().values())
+        if time.monotonic() - checked > 2.0 and not self.lost():
+            # workers come and go on an adaptive cluster
+            try:
+                count = sum(self.client.nthreads().values())
+            except Exception:  # noqa: BLE001 - the scheduler is going; lost() will say so
+                pass
             self._threads = (count, time.monotonic())
         return max(1, count)
 
+    def lost(self) -> bool:
+        """The client is no longer connected to its scheduler (it died or was stopped)."""
+        return self.client.status not in ("running", "newly-created")
+
+    def lost_reason(self) -> str:
+        return f"lost the Dask scheduler {self.address}"
+
     def _shutdown(self, cancel: bool) -> None:
+        lost = self.lost()
         try:
-            self.executor.shutdown(wait=not cancel)
+            self.executor.shutdown(wait=not cancel and not lost)
         finally:
-            self.client.close()
+            # with the scheduler gone, do not wait for the client's reconnection attempts
+            try:
+                if lost:
+                    self.client.close(timeout=2)
+                else:
+                    self.client.close()
+            except Exception:  # noqa: BLE001 - closing a client whose scheduler is gone
+                pass
             if self.cluster is not None:
                 self.cluster.close()
+            logging.getLogger("distributed.client").removeFilter(self._quiet)
 
     def describe(self) -> str:
         where = "a local Dask cluster" if self.cluster else f"the Dask scheduler {self.client.scheduler.address}"
         return f"{where} ({self.capacity()} worker threads)"
+
+
+class _QuietWhenLost(logging.Filter):
+    """Drops the Dask client's log records while its scheduler is lost."""
+
+    def __init__(self, backend: DaskBackend) -> None:
+        super().__init__()
+        self.backend = backend
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not self.backend.lost()
 
 
 @contextmanager

@@ -5,6 +5,7 @@ Layout of an output directory::
     OUT/runs/<run_id>.parquet   one file per finished run, written as it finishes
     OUT/failures.json           runs whose last attempt failed: error and traceback
     OUT/results.parquet         every finished run of the plan, in plan order (written at the end)
+    OUT/sweep.lock              held by the sweep writing into OUT: a second one is refused
 
 Every file is written to a temporary name in the same directory and then moved into place with
 ``os.replace``, so a run's file is either complete or absent: after Ctrl-C, a killed worker or a
@@ -14,7 +15,11 @@ Only the parent process writes; workers send their tables back.
 
 from __future__ import annotations
 
+import datetime as dt
+import fcntl
 import json
+import os
+import shutil
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,6 +31,23 @@ import pyarrow.parquet as pq
 from sim.io import TMP_MARK, atomic_write
 from sim.runner.plan import RunSpec
 
+LOCK_NAME = "sweep.lock"
+"""The lock file of an output folder: held (``flock``) by the one sweep writing into it."""
+
+_HELD: dict[Path, tuple[int, RunStore]] = {}
+"""Locks this process holds, by folder; released by :func:`release_locks` (or by exiting)."""
+
+
+class StoreBusy(RuntimeError):
+    """Another process is writing into the same output folder; the message says which."""
+
+
+def release_locks() -> None:
+    """Release every output-folder lock this process holds (the command line does this at the
+    end of each command; the operating system does it when a process dies, even by SIGKILL)."""
+    for key in list(_HELD):
+        fd, _ = _HELD.pop(key)
+        os.close(fd)
 
 
 @dataclass
@@ -56,8 +78,51 @@ class RunStore:
         self.failures_path = self.out / "failures.json"
         self.results_path = self.out / "results.parquet"
 
+    created: bool = False
+    """True when this store made its folder (so it may remove it again if nothing was stored)."""
+
+    def lock(self) -> RunStore:
+        """Take the folder's lock, or raise :class:`StoreBusy` naming the sweep that holds it.
+
+        Policy: a second sweep (or comparison) into a folder another one is writing to is
+        refused at once, before it computes anything; the lock is an ``flock`` on
+        ``OUT/sweep.lock``, so it is released however the holder ends (even ``kill -9``),
+        and a stale lock file never blocks anyone.
+        """
+        key = Path(os.path.abspath(self.out))
+        if key in _HELD:
+            return self
+        self.created = self.created or not self.out.exists()
+        self.out.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.out / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            raise StoreBusy(f"--out {self.out}: another sweep is writing into this folder "
+                            f"({holder}); wait until it ends (then run the same command to "
+                            "add what is missing) or choose another --out") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}, started {dt.datetime.now():%Y-%m-%d %H:%M:%S}"
+                  .encode(), 0)
+        _HELD[key] = (fd, self)
+        return self
+
+    def discard_if_empty(self) -> bool:
+        """Remove the folder again when this store created it and no run was stored in it
+        (a sweep refused after it was opened leaves no output folder behind)."""
+        if not self.created or self.finished_ids():
+            return False
+        key = Path(os.path.abspath(self.out))
+        if key in _HELD:
+            os.close(_HELD.pop(key)[0])
+        shutil.rmtree(self.out, ignore_errors=True)
+        return True
+
     def open(self) -> RunStore:
         """Create the directories and remove temporary files left by an interrupted write."""
+        self.created = self.created or not self.out.exists()
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         for folder in (self.out, self.runs_dir):
             for stale in folder.glob(f".*{TMP_MARK}*"):

@@ -11,9 +11,15 @@ from sim.dashboard import levers as lv
 from sim.dashboard.runs import DashboardModel, parse_seed, preset_names
 
 
+def computed(m: DashboardModel) -> DashboardModel:
+    """``m`` once its two runs have come back from the worker pool."""
+    assert m.wait(180), m.problems
+    return m
+
+
 @pytest.fixture(scope="module")
 def dm():
-    m = DashboardModel(seed=3)
+    m = computed(DashboardModel(seed=3))
     for _ in range(14):
         m.step()
     return m
@@ -76,7 +82,7 @@ def test_same_seed_same_preset_gives_identical_runs(dm):
 
 
 def test_a_lever_changes_only_your_run():
-    m = DashboardModel(seed=3, budget__budget_level=0.8)
+    m = computed(DashboardModel(seed=3, budget__budget_level=0.8))
     assert m.overrides == {"budget.budget_level": 0.8}
     assert not m.problems
     for _ in range(3):
@@ -96,24 +102,45 @@ def test_a_lever_changes_only_your_run():
     ({"compare_with": "nope"}, "Unknown comparison preset"),
 ])
 def test_bad_values_are_refused_not_raised(kwargs, fragment):
-    m = DashboardModel(**kwargs)
+    m = computed(DashboardModel(**kwargs))
     assert any(fragment in p for p in m.problems), m.problems
     assert m.running
     m.step()
     assert m.month == 1
 
 
-def test_an_error_in_a_step_stops_the_run_and_is_shown():
-    m = DashboardModel(seed=1)
+def test_an_error_in_a_step_stops_the_run_and_is_shown(monkeypatch):
+    """A run that fails in month 2 plays two months, then stops with the error on the page."""
+    from sim.dashboard import compute
+    from sim.model import ReformModel
 
-    def broken():
-        raise RuntimeError("boom")
+    real_step = ReformModel.step
 
-    m.mine.step = broken
+    def failing_step(self):
+        if self.month == 2:
+            raise RuntimeError("boom")
+        real_step(self)
+
+    monkeypatch.setattr(ReformModel, "step", failing_step)
+    cache = compute.RunCache(workers=1)
+    cache._executor = lambda: SerialPool()  # in this process, so the patch applies
+    m = computed(DashboardModel(seed=1, cache=cache))
     m.step()
-    assert not m.running
-    assert any("boom" in p for p in m.problems)
+    assert m.month == 1 and m.running and not m.problems
+    m.step()  # the last month computed: the page stops here and says why
+    assert not m.running and m.month == 2
+    assert any("boom" in p and "month 2" in p for p in m.problems), m.problems
     m.step()  # stepping a stopped run is a no-op, not an error
+    assert m.month == 2
+
+
+class SerialPool:
+    """A stand-in for the process pool that runs each call at once, in this process."""
+
+    def submit(self, fn, *args):
+        from sim.runner.executors import SerialExecutor
+
+        return SerialExecutor().submit(fn, *args)
 
 
 def test_parse_seed():
@@ -143,6 +170,7 @@ def test_reset_runs_the_chosen_preset_with_the_moved_lever():
 
     setup = RunSetup("voucher_choice", "baseline", 5)
     model = setup.build()
+    model.close()
     assert model.preset == "voucher_choice" and not model.overrides and not model.problems
     setup.move("budget__budget_level", 0.9)
     # what Mesa's Reset may hold after a change of preset: the first preset's values, or only
@@ -150,6 +178,7 @@ def test_reset_runs_the_chosen_preset_with_the_moved_lever():
     for stale in (initial_values(viz_params("baseline", "baseline", 7)),
                   {"budget__budget_level": 0.9}, {}):
         m = type(model)(**stale, scenario=Scenario())
+        m.close()
         assert isinstance(m, DashboardModel)
         assert (m.preset, m.compare_with, m.seed_value) == ("voucher_choice", "baseline", 5)
         assert m.overrides == {"budget.budget_level": 0.9}, m.overrides
@@ -182,8 +211,16 @@ def test_lever_inputs_start_at_the_preset_values():
 
 
 # --------------------------------------------------------------------------- views
-def test_outcome_chart_and_network_render_png(dm):
+def test_outcome_chart_and_network_render_png_and_svg(dm):
     from sim.dashboard import components as c
+
+    chart = c.outcome_svg(dm).decode()
+    assert chart.startswith("<svg") and chart.count("<polyline") == 8  # 4 panels x 2 runs
+    for _, title, unit, _ in c.OUTCOMES:
+        assert title in chart and f"({unit})" in chart
+    assert "Your scenario: baseline" in chart and "Comparison: baseline" in chart
+    network = c.network_svg(dm).decode()
+    assert network.count("<circle") == len(dm.mine.municipalities)
 
     png = c.figure_png(c.outcome_figure(dm))
     assert png[:4] == b"\x89PNG"
