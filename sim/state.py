@@ -105,6 +105,17 @@ class Units:
         self.shading = _f32(n, 0.0)           # quality points cut where the contract cannot see
         self.price_factor = np.ones(n)        # price per client relative to the norm (contracts)
         self.practices = np.zeros((n, N_PRACTICES), dtype=bool)
+        # Management (sim.mechanisms.management): what reforms put at stake and how well the
+        # municipality sees the unit; what the manager's allocation of capacity gives.
+        self.stakes_quality = _f32(n, 0.0)    # budget share at stake on the measured quality target
+        self.stakes_sick = _f32(n, 0.0)       # budget share at stake on the sick-leave target
+        self.ratchet = _f32(n, 0.0)           # 1: next year's target is set on this year's result
+        self.monitoring = _f32(n, 0.0)        # 0-1: accuracy of the information on the unit's results
+        self.benchmark = _f32(n, 0.0)         # 0-1: how well its manager sees its gap to peers
+        self.development = _f32(n, 0.0)       # manager's development time relative to the norm
+        self.effort_quality = _f32(n, 0.0)    # quality points from the manager's allocation
+        self.indicator_bias = _f32(n, 0.0)    # measured minus true quality (effort shift, gaming)
+        self.trying = np.zeros((n, N_PRACTICES), dtype=bool)   # practices on trial
 
     def __len__(self) -> int:
         return len(self.muni)
