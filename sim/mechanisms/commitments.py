@@ -91,9 +91,13 @@ class CommitmentsParams(Params):
     feedback_benchmark: float = param(0.5, "How well customer feedback lets a manager see the "
                                            "unit's gap to peers (times measurement accuracy)",
                                       ge=0, le=1, source="000 MbR guideline 9; estimated")
-    setup_load: float = param(0.15, "Change load on a unit while the scheme is being set up",
+    setup_load: float = param(0.4, "Change load on a unit while the scheme is being set up",
                               ge=0, le=2, source="000 ('Significant management reforms take "
                                                  "time'); estimated")
+    running_share: float = param(0.5, "Change load of the yearly cycle once set up, as a share of "
+                                      "the set-up load", ge=0, le=1,
+                                 source="000 (CQM steps 5-7: follow-up, evaluation, development "
+                                        "every year); estimated")
     erosion: float = param(0.08, "Yearly loss of political support without results", ge=0,
                            le=0.5, unit="per year", source="000 (political mobilisation is "
                                                            "essential); estimated")
@@ -239,7 +243,8 @@ class Commitments(Mechanism):
         self.ratchet.set(measuring * p.ratchet)
         self.monitoring.set(force * p.measurement_accuracy)
         self.benchmark.set(force * p.feedback * p.feedback_benchmark * p.measurement_accuracy)
-        self.change_load.set(in_scheme * p.setup_load * (year < p.phase_in_years))
+        running = p.setup_load * (1.0 if year < p.phase_in_years else p.running_share)
+        self.change_load.set(force * running)
         self.information.set(p.feedback_information if p.feedback and in_scheme.any() else 0.0)
 
 

@@ -26,6 +26,7 @@ import numpy as np
 from sim import staffing
 from sim.mechanisms import Mechanism
 from sim.mechanisms.budget import WORKDAYS_PER_MONTH
+from sim.mechanisms.shared import change_overload
 from sim.params import Params, SectorShare, param, per_sector
 from sim.state import ABSENCE_LONG, ABSENCE_NONE
 
@@ -78,8 +79,13 @@ class HealthParams(Params):
                                           "(tests/mechanisms/test_health_properties.py)")
     paperwork_demands: float = param(0.4, "Rise in demands per share of time on paperwork above "
                                           "15 %", ge=0, le=1, source="estimated; 003 deregulation")
-    change_demands: float = param(0.25, "Rise in demands per unit of change overload", ge=0,
+    change_demands: float = param(0.1, "Rise in demands per unit of change load (within what the "
+                                       "unit can carry)", ge=0,
                                   le=1, source="002 (too many changes at once overload)")
+    overload_demands: float = param(0.5, "Further rise in demands per unit of change load above "
+                                         "what the unit can carry (stacked reforms)", ge=0, le=1,
+                                    source="002 ('Prevent overload'; 'too many changes at the "
+                                           "same time'); estimated")
     insecurity_demands: float = param(0.2, "Rise in demands per unit of job insecurity", ge=0,
                                       le=1, source="000 (staff transfer on tendering); estimated")
     autonomy_control: float = param(0.5, "Rise in control per unit of unit autonomy above 0.3",
@@ -252,6 +258,7 @@ class Health(Mechanism):
                    + p.absence_demands * excess_absence
                    + p.paperwork_demands * (u.paperwork.astype(f64) - 0.15)
                    + p.change_demands * u.change_load.astype(f64)
+                   + p.overload_demands * change_overload(model)
                    + p.insecurity_demands * u.insecurity.astype(f64)
                    + staffing.practice_effect(model, "demand"))
         empowerment = u.empowerment.astype(f64)

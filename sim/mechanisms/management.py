@@ -20,6 +20,11 @@ local need (a need profile per unit): that is the decentralisation gain. Where t
 municipality's monitoring of the unit is weak, part of that discretion drifts to the manager's
 own priorities instead (centrifugal segmentation), which serves clients less.
 
+All of this takes managers' attention, and so does every change under way: where reforms and
+trials load a unit beyond what it can carry, each gets only its share of the unit's capacity
+(``shared.change_attention``): the response to stakes, the use of discretion and the copying
+of peers shrink in proportion, and overload spoils the judgement of tried practices.
+
 Practices are tried, then kept or dropped: a practice on trial counts from its start; after
 ``trial_months`` the manager judges its effect in this unit (its national value plus the unit's
 own fit, seen with noise that better monitoring reduces and that overload of change raises)
@@ -45,7 +50,7 @@ import numpy as np
 
 from sim import SECTORS
 from sim.mechanisms import Mechanism
-from sim.mechanisms.shared import LeverShare
+from sim.mechanisms.shared import LeverShare, change_attention, change_overload
 from sim.params import Params, param
 from sim.state import N_PRACTICES
 
@@ -144,6 +149,7 @@ class Management(Mechanism):
         self.mgmt_support = LeverShare(u.mgmt_support)
         self.change_load = LeverShare(u.change_load)
         self.allocation = np.tile(self.norm(), (n, 1))
+        self.attention = np.ones(n)   # share of each change the unit can attend to (0-1)
         self.rejected = np.zeros((n, N_PRACTICES), dtype=bool)  # tried here and dropped
         self.kept = np.zeros(n, dtype=np.int64)
         self.dropped = np.zeros(n, dtype=np.int64)
@@ -164,6 +170,7 @@ class Management(Mechanism):
 
     def monthly(self, model: ReformModel) -> None:
         u = model.units_state
+        self.attention = change_attention(model)
         self.allocation = self.allocate(u)
         norm = self.norm()
         log_ratio = np.log(self.allocation[:, :4] / norm[:4])
@@ -185,7 +192,7 @@ class Management(Mechanism):
         gaming. With nothing at stake the split is the norm exactly."""
         p = self.p
         norm = self.norm()
-        held = 1 - p.ratchet_foresight * u.ratchet.astype(np.float64)
+        held = (1 - p.ratchet_foresight * u.ratchet.astype(np.float64)) * self.attention
         push_q = p.response * u.stakes_quality.astype(np.float64) * held
         push_s = p.response * u.stakes_sick.astype(np.float64) * held
         blind = 1 - np.clip(u.monitoring.astype(np.float64), 0, 1)
@@ -208,7 +215,7 @@ class Management(Mechanism):
         need where the municipality monitors it, its manager's own priorities where it does not.
         Clients gain by the fit to their need, measured against the central standard."""
         p, u = self.p, model.units_state
-        share = self.discretion(u)[:, None]
+        share = (self.discretion(u) * self.attention)[:, None]
         drift = (p.drift_risk * (1 - np.clip(u.monitoring.astype(np.float64), 0, 1)))[:, None]
         wanted = (1 - drift) * self.need + drift * self.own
         standard = np.full_like(self.need, 1 / self.need.shape[1])
@@ -233,18 +240,27 @@ class Management(Mechanism):
         due_units, due_practices = np.nonzero(u.trying & (self.trial_age >= p.trial_months))
         if len(due_units) == 0:
             return
-        world = model.world
-        truth = world.practice_quality[due_practices] + world.fit_quality[due_units, due_practices]
-        overload = np.maximum(u.change_load[due_units].astype(np.float64) - 1.0, 0)
-        seen_noise = (p.judgement_noise * (1 - 0.5 * u.monitoring[due_units])
-                      + p.overload_noise * overload)
-        seen = truth - p.overload_noise * overload + self.rng.normal(0, 1, len(truth)) * seen_noise
-        keep = seen > 0
+        keep = self.judge(model, due_units, due_practices)
         u.trying[due_units, due_practices] = False
         u.practices[due_units[~keep], due_practices[~keep]] = False
         self.rejected[due_units[~keep], due_practices[~keep]] = True
         np.add.at(self.kept, due_units[keep], 1)
         np.add.at(self.dropped, due_units[~keep], 1)
+
+    def judge(self, model: ReformModel, units: np.ndarray, practices: np.ndarray,
+              rng: np.random.Generator | None = None) -> np.ndarray:
+        """Whether each (unit, practice) tried seems to help there: its true effect (national
+        value plus the unit's fit), less what overload spoils, seen with an error that
+        monitoring halves and overload raises (a reform that asks for a judgement passes its
+        own random stream, so common random numbers hold)."""
+        p, u, world = self.p, model.units_state, model.world
+        truth = world.practice_quality[practices] + world.fit_quality[units, practices]
+        overload = change_overload(model)[units]
+        noise = (p.judgement_noise * (1 - 0.5 * np.clip(u.monitoring[units], 0, 1))
+                 + p.overload_noise * overload)
+        draws = (rng if rng is not None else self.rng).normal(0, 1, len(truth))
+        seen = truth - p.overload_noise * overload + draws * noise
+        return seen > 0
 
     def copy_from_peers(self, model: ReformModel) -> None:
         """Managers who see their gap to better units of their sector try a practice those units
@@ -252,7 +268,7 @@ class Management(Mechanism):
         their development time."""
         p, u = self.p, model.units_state
         live = u.active & ~u.private
-        seen = u.benchmark.astype(np.float64)
+        seen = np.clip(u.benchmark.astype(np.float64), 0, 1)   # sources overlap: at most 1
         if not np.any(seen[live] > 0):
             return
         measured = u.quality.astype(np.float64) + u.indicator_bias
@@ -261,7 +277,8 @@ class Management(Mechanism):
         mean = (np.bincount(u.sector, weights=measured * weight, minlength=n_s)
                 / np.maximum(np.bincount(u.sector, weights=weight, minlength=n_s), 1e-9))
         gap = np.clip((mean[u.sector] - measured) / 5.0, 0, 1)
-        chance = p.copy_rate * seen * gap * np.clip(1 + u.development, 0, 3)
+        chance = (p.copy_rate * seen * gap * np.clip(1 + u.development, 0, 3)
+                  * change_attention(model))
         starts = np.flatnonzero(live & (self.rng.random(len(u.muni)) < chance))
         if len(starts) == 0:
             return

@@ -44,7 +44,7 @@ import numpy as np
 
 from sim import SECTORS
 from sim.mechanisms import Mechanism
-from sim.mechanisms.shared import LeverShare
+from sim.mechanisms.shared import LeverShare, change_attention
 from sim.params import Params, param
 from sim.state import N_PRACTICES
 from sim.world import SCALES
@@ -127,7 +127,7 @@ class NetworksParams(Params):
                                           "through the networks' benchmarking", ge=0, le=1,
                                      source="001 ('exchange of information and experience'); "
                                             "estimated")
-    project_load: float = param(0.02, "Change load on members' units during the projects", ge=0,
+    project_load: float = param(0.05, "Change load on members' units during the projects", ge=0,
                                 le=1, source="002 (overload); estimated")
     programme_years: int = param(3, "Years of central support (local projects last 2-3 years)",
                                  ge=1, le=50, unit="years", source="004 ('duration of 2 to 3 years')")
@@ -218,7 +218,9 @@ class Networks(Mechanism):
                        if self.in_programme(model) else 0.0)
         rate = (m.change_capacity / 0.5) * np.where(self.members, support, 1.0)
         per_muni = np.clip(rate[:, None, None] * (p.innovation + p.imitation * contagion), 0, 1)
-        chance = per_muni[u.muni, u.sector] * np.clip(1 + u.development, 0, 3)[:, None]
+        attention = change_attention(model)   # stacked changes leave less room for trials
+        chance = per_muni[u.muni, u.sector] * (np.clip(1 + u.development, 0, 3)
+                                                * attention)[:, None]
         chance[~(u.active & ~u.private)] = 0.0
         return np.clip(chance, 0, 1)
 
