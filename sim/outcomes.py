@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 OUTCOMES: dict[str, tuple[str, str]] = {
     "quality": ("points, 0-100", "professional quality of the provider, averaged over clients"),
+    "quality_indicator": ("points, 0-100", "quality as performance indicators see it: true "
+                          "quality plus managers' over-weighting of measured work and gaming "
+                          "(sim.mechanisms.management), averaged over clients"),
     "satisfaction": ("points, 0-100", "citizens' satisfaction, averaged over clients"),
     "cost_per_client": ("NOK per client-year", "monthly cost of units plus administration and "
                         "reform transaction costs, times 12, divided by clients"),
@@ -44,7 +47,7 @@ OUTCOMES: dict[str, tuple[str, str]] = {
 
 # Sums recorded per group and month; outcomes are ratios of these.
 _SUMS = ("clients", "q_sum", "sat_sum", "exp_sum", "exp_sq", "cost", "staff", "days_lost",
-         "leavers", "private_clients", "providers", "practices", "switchers")
+         "leavers", "private_clients", "providers", "practices", "switchers", "ind_sum")
 
 
 class Recorder:
@@ -86,6 +89,8 @@ class Recorder:
         row[10] = np.bincount(ug, weights=u.active, minlength=G)
         row[11] = np.bincount(ug, weights=u.practices.sum(axis=1) * u.active, minlength=G)
         row[12] = np.bincount(cg[c.switched], minlength=G)
+        row[13] = row[1] + np.bincount(ug, weights=u.indicator_bias.astype(np.float64) * clients,
+                                       minlength=G)
         self.months += 1
 
     def _citizen_groups(self, c) -> np.ndarray:
@@ -159,6 +164,7 @@ def _ratios(s: dict[str, np.ndarray]) -> pd.DataFrame:
     var = np.maximum(_div(s["exp_sq"], clients) - mean_exp**2, 0)
     return pd.DataFrame({
         "quality": _div(s["q_sum"], clients),
+        "quality_indicator": _div(s["ind_sum"], clients),
         "satisfaction": _div(s["sat_sum"], clients),
         "cost_per_client": _div(12 * s["cost"], clients),
         "sick_leave_pct": 100 * _div(s["days_lost"], staff * WORKDAYS_PER_MONTH),

@@ -37,11 +37,11 @@ if TYPE_CHECKING:
 class HealthParams(Params):
     """Demand-control-support, sickness absence and turnover."""
 
-    short_hazard: SectorShare = per_sector(0.130, 0.129, 0.134, 0.0965, "Monthly chance of a short "
+    short_hazard: SectorShare = per_sector(0.134, 0.133, 0.139, 0.0965, "Monthly chance of a short "
                                       "absence spell at reference strain, averaged over the year",
                                       unit="per month", ge=0, le=1,
                                       source="calibrated to docs/sources.md §1")
-    long_hazard: SectorShare = per_sector(0.0411, 0.0406, 0.0408, 0.0272, "Monthly chance of a long "
+    long_hazard: SectorShare = per_sector(0.0423, 0.0418, 0.0422, 0.0272, "Monthly chance of a long "
                                      "(over 16 days) spell at reference strain, averaged over the "
                                      "year", unit="per month",
                                      ge=0, le=1, source="calibrated to docs/sources.md §1")
@@ -64,15 +64,16 @@ class HealthParams(Params):
                                          "moves; estimated 15-18 % care, 12 % kindergartens, "
                                          "8 % schools")
     reference_absence: float = param(0.09, "Share of colleagues absent that staffing norms already "
-                                           "allow for (the reference job)", ge=0.05, le=0.13,
-                                     source="docs/sources.md §1 (municipal sick leave ~9-10 %)")
-    workload_demands: float = param(0.4, "Rise in demands per unit of excess workload "
-                                         "(needed/present staff - 1)", ge=0.1, le=0.6,
+                                           "allow for (the reference job)", ge=0.08, le=0.12,
+                                     source="docs/sources.md §1 (municipal sick leave 8.4-11 % "
+                                            "over 2001-2023, ~9.5 % in 2017/18)")
+    workload_demands: float = param(0.3, "Rise in demands per unit of excess workload "
+                                         "(needed/present staff - 1)", ge=0.1, le=0.4,
                                     source="estimated; bounded so that 10 % understaffing raises "
                                            "long spells by at most the high-demands RR 1.17-1.36 "
                                            "of Head et al. 2006 (docs/sources.md §5)")
     absence_demands: float = param(0.3, "Rise in demands per share of colleagues absent (beyond "
-                                        "the workload they leave)", ge=0, le=0.4,
+                                        "the workload they leave)", ge=0, le=0.3,
                                    source="estimated; bounded so that the loop colleagues' "
                                           "absence -> demands -> strain -> absence has a gain "
                                           "below 1 at every point of the declared ranges "
@@ -114,7 +115,7 @@ class HealthParams(Params):
                                le=3.0, source="low control (-0.2, strain +0.12 at the default "
                                               "weight): long-spell RR 1.13-1.43 over this range "
                                               "(Duijts 2007 SOR 1.28; Head 2006 RR 1.23)")
-    strain_recovery: float = param(1.5, "Log drop of recovery per unit of strain", ge=0.5, le=2,
+    strain_recovery: float = param(1.0, "Log drop of recovery per unit of strain", ge=0.5, le=1.5,
                                    source="estimated (same order as onset: Väänänen 2003, very "
                                           "long spells RR 2-3 at extreme exposure)")
     strain_turnover: float = param(2.5, "Log hazard of leaving per unit of strain", ge=1.0, le=4,
