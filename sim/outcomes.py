@@ -34,7 +34,7 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "private_share": ("% of clients", "share of clients served by private providers"),
     "providers": ("count", "operating units (public and private)"),
     "practices_adopted": ("practices per unit", "institutionalised work practices, mean over "
-                          "operating units (of 12 possible)"),
+                          "operating units (of 12 possible; practices on trial not counted)"),
     "quality_spread": ("points", "standard deviation of experienced quality across citizens "
                        "(equity: lower is more equal)"),
     "switching_pct": ("% per year", "clients who changed provider by choice in the month, "
@@ -87,7 +87,8 @@ class Recorder:
         row[8] = np.bincount(ug, weights=model.unit_leavers, minlength=G)
         row[9] = np.bincount(ug, weights=u.private * clients, minlength=G)
         row[10] = np.bincount(ug, weights=u.active, minlength=G)
-        row[11] = np.bincount(ug, weights=u.practices.sum(axis=1) * u.active, minlength=G)
+        kept = (u.practices & ~u.trying).sum(axis=1)   # institutionalised: not on trial
+        row[11] = np.bincount(ug, weights=kept * u.active, minlength=G)
         row[12] = np.bincount(cg[c.switched], minlength=G)
         row[13] = row[1] + np.bincount(ug, weights=u.indicator_bias.astype(np.float64) * clients,
                                        minlength=G)

@@ -244,17 +244,21 @@ class Networks(Mechanism):
         score = _municipal_quality(model)
         distance = similarity_distance(m, self.p)
         graph = model.network
+        linked = self.peers(model)
         for i in np.flatnonzero(self.members & (self.rng.random(len(m)) < self.p.tie_change)):
             worse = [j for j in graph.neighbors(int(i)) if score[j] <= score[i]]
             if not worse:
                 continue
-            candidates = self.members & ~self.peers(model)[i]
+            candidates = self.members & ~linked[i]
             candidates[i] = False
             if not candidates.any():
                 continue
             new = int(np.flatnonzero(candidates)[np.argmin(distance[i, candidates])])
-            graph.remove_edge(int(i), int(self.rng.choice(worse)))
+            old = int(self.rng.choice(worse))
+            graph.remove_edge(int(i), old)
             graph.add_edge(int(i), new)
+            linked[i, old] = linked[old, i] = bool(self.informal[i, old])
+            linked[i, new] = linked[new, i] = True
 
 
 def similarity_distance(m, p: NetworksParams) -> np.ndarray:
@@ -337,7 +341,8 @@ def practices_per_municipality(model: ReformModel) -> np.ndarray:
     network view; 0-12)."""
     u = model.units_state
     n = len(model.municipalities_state)
-    total = np.bincount(u.muni, weights=u.practices.sum(axis=1) * u.active, minlength=n)
+    kept = (u.practices & ~u.trying).sum(axis=1)   # institutionalised, not on trial
+    total = np.bincount(u.muni, weights=kept * u.active, minlength=n)
     units = np.bincount(u.muni, weights=u.active, minlength=n)
     return np.divide(total, units, out=np.zeros(n), where=units > 0)
 

@@ -172,7 +172,7 @@ def test_the_network_view_can_be_coloured_by_adopted_practices():
     assert np.allclose([attrs[i] for i in range(len(per_muni))], per_muni)
     national = model.outcomes.national().query("sector == 'all'").practices_adopted.iloc[-1]
     u = model.units_state
-    assert np.isclose(u.practices[u.active].sum(axis=1).mean(), national)
+    assert np.isclose((u.practices & ~u.trying)[u.active].sum(axis=1).mean(), national)
 
 
 def test_the_quality_network_scenario_switches_networks_on():
