@@ -62,7 +62,7 @@ def test_sick_leave_peaks_in_winter_and_is_lowest_in_summer(baselines):
     for model in baselines:
         frame = model.outcomes.national()
         months = frame[frame.sector == "all"]
-        quarter = months.groupby((months.month % 12) // 3).sick_leave_pct.mean()
+        quarter = months.groupby((months.month - 1) % 12 // 3).sick_leave_pct.mean()  # month 1 = Jan
         assert quarter[0] > quarter[2] * 1.15, quarter
         assert quarter.idxmax() == 0 and quarter.idxmin() == 2, quarter
 
