@@ -23,11 +23,11 @@ import numpy as np
 from mesa.experimental.scenarios import Scenario as MesaScenario
 from pydantic import BaseModel
 
+from sim import staffing
 from sim.agents import Citizen, Employee, Municipality, Unit
 from sim.mechanisms import Mechanism, registry
 from sim.outcomes import Recorder
 from sim.scenario import Scenario, ScenarioError
-from sim.state import ABSENCE_NONE
 from sim.world import SCALES, build_world
 
 
@@ -201,52 +201,20 @@ class ReformModel(mesa.Model):
         return u.weighted_clients * spc[u.sector] * (1 - u.labour_saving)
 
     def practice_effect(self, kind: str) -> np.ndarray:
-        """Per unit, the summed effect of its practices on ``quality``, ``cost`` or ``demand``."""
-        effect = getattr(self.world, f"practice_{kind}")
-        return self.units_state.practices @ effect
+        """Per unit, the summed effect of its practices (``sim.staffing.practice_effect``)."""
+        return staffing.practice_effect(self, kind)
 
     def next_person_ids(self, k: int) -> np.ndarray:
-        ids = np.arange(self._next_person, self._next_person + k, dtype=np.int64)
-        self._next_person += k
-        return ids
+        """``k`` new person ids (``sim.staffing.next_person_ids``)."""
+        return staffing.next_person_ids(self, k)
 
     def hire(self, slots: np.ndarray) -> None:
-        """New employees take the given empty slots."""
-        e, rng = self.employees_state, self._hiring_rng
-        k = len(slots)
-        if k == 0:
-            return
-        e.active[slots] = True
-        e.person_id[slots] = self.next_person_ids(k)
-        e.competence[slots] = rng.beta(4, 5, k)
-        e.motivation[slots] = rng.beta(7, 3, k)
-        e.frailty[slots] = rng.lognormal(-0.18, 0.6, k)
-        e.trait[slots] = rng.normal(0.0, 0.08, k)
-        e.tenure[slots] = 0
-        e.absence[slots] = ABSENCE_NONE
-        e.absence_months[slots] = 0
-        e.short_days[slots] = 0
-        self.units_state.staff += np.bincount(e.unit[slots], minlength=len(self.units_state)).astype(np.int32)
+        """New employees take the given empty slots (``sim.staffing.hire``)."""
+        staffing.hire(self, slots)
 
     def release(self, slots: np.ndarray, reason: str = "turnover") -> None:
-        """Employees leave their slots (quit, retire, shed or end of sickness benefit)."""
-        if len(slots) == 0:
-            return
-        e = self.employees_state
-        counts = np.bincount(e.unit[slots], minlength=len(self.units_state))
-        self.unit_leavers += counts
-        self.units_state.staff -= counts.astype(np.int32)
-        e.active[slots] = False
-        e.person_id[slots] = -1
-        e.absence[slots] = ABSENCE_NONE
-        e.absence_months[slots] = 0
-        e.short_days[slots] = 0
-
-    @property
-    def _hiring_rng(self) -> np.random.Generator:
-        if not hasattr(self, "_hiring"):
-            self._hiring = self.stream("hiring")
-        return self._hiring
+        """Employees leave their slots (``sim.staffing.release``)."""
+        staffing.release(self, slots, reason)
 
     # --- data collection (Mesa's DataCollector over the recorder's arrays) ------------------
     def _make_datacollector(self, unit_reporters: bool) -> mesa.DataCollector:

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 OUTCOMES: dict[str, tuple[str, str]] = {
     "quality": ("points, 0-100", "professional quality of the provider, averaged over clients"),
+    "quality_indicator": ("points, 0-100", "quality as performance indicators see it: true "
+                          "quality plus managers' over-weighting of measured work and gaming "
+                          "(sim.mechanisms.management), averaged over clients"),
     "satisfaction": ("points, 0-100", "citizens' satisfaction, averaged over clients"),
     "cost_per_client": ("NOK per client-year", "monthly cost of units plus administration and "
                         "reform transaction costs, times 12, divided by clients"),
@@ -31,7 +34,7 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "private_share": ("% of clients", "share of clients served by private providers"),
     "providers": ("count", "operating units (public and private)"),
     "practices_adopted": ("practices per unit", "institutionalised work practices, mean over "
-                          "operating units (of 12 possible)"),
+                          "operating units (of 12 possible; practices on trial not counted)"),
     "quality_spread": ("points", "standard deviation of experienced quality across citizens "
                        "(equity: lower is more equal)"),
     "switching_pct": ("% per year", "clients who changed provider by choice in the month, "
@@ -66,7 +69,8 @@ BY_PROVIDER_TYPE = ("need_private", "need_public", "slack_public", "slack_privat
 _SUMS = ("clients", "q_sum", "sat_sum", "exp_sum", "exp_sq", "cost", "staff", "days_lost",
          "leavers", "private_clients", "providers", "practices", "switchers", "private_need",
          "public_need", "entries", "exits", "public_units", "public_slack", "private_slack",
-         "public_productivity", "private_productivity", "contracted", "shaded", "detected")
+         "public_productivity", "private_productivity", "contracted", "shaded", "detected",
+         "ind_sum")
 
 
 class Recorder:
@@ -106,9 +110,12 @@ class Recorder:
         row[8] = np.bincount(ug, weights=model.unit_leavers, minlength=G)
         row[9] = np.bincount(ug, weights=u.private * clients, minlength=G)
         row[10] = np.bincount(ug, weights=u.active, minlength=G)
-        row[11] = np.bincount(ug, weights=u.practices.sum(axis=1) * u.active, minlength=G)
+        kept = (u.practices & ~u.trying).sum(axis=1)   # institutionalised: not on trial
+        row[11] = np.bincount(ug, weights=kept * u.active, minlength=G)
         row[12] = np.bincount(cg[c.switched], minlength=G)
         self._record_market(model, row, ug, G)
+        row[25] = row[1] + np.bincount(ug, weights=u.indicator_bias.astype(np.float64) * clients,
+                                       minlength=G)
         self.months += 1
 
     def _record_market(self, model: ReformModel, row: np.ndarray, ug: np.ndarray, G: int) -> None:
@@ -215,6 +222,7 @@ def _ratios(s: dict[str, np.ndarray]) -> pd.DataFrame:
     var = np.maximum(_div(s["exp_sq"], clients) - mean_exp**2, 0)
     return pd.DataFrame({
         "quality": _div(s["q_sum"], clients),
+        "quality_indicator": _div(s["ind_sum"], clients),
         "satisfaction": _div(s["sat_sum"], clients),
         "cost_per_client": _div(12 * s["cost"], clients),
         "sick_leave_pct": 100 * _div(s["days_lost"], staff * WORKDAYS_PER_MONTH),

@@ -115,6 +115,17 @@ class Units:
         #                                       relative to the norm (0 = no contract staffing)
         self.shaded = np.zeros(n, dtype=bool)     # the operator staffs below its contract, unseen
         self.detected = np.zeros(n, dtype=bool)   # the purchaser caught it this month
+        # Management (sim.mechanisms.management): what reforms put at stake and how well the
+        # municipality sees the unit; what the manager's allocation of capacity gives.
+        self.stakes_quality = _f32(n, 0.0)    # budget share at stake on the measured quality target
+        self.stakes_sick = _f32(n, 0.0)       # budget share at stake on the sick-leave target
+        self.ratchet = _f32(n, 0.0)           # 1: next year's target is set on this year's result
+        self.monitoring = _f32(n, 0.0)        # 0-1: accuracy of the information on the unit's results
+        self.benchmark = _f32(n, 0.0)         # 0-1: how well its manager sees its gap to peers
+        self.development = _f32(n, 0.0)       # manager's development time relative to the norm
+        self.effort_quality = _f32(n, 0.0)    # quality points from the manager's allocation
+        self.indicator_bias = _f32(n, 0.0)    # measured minus true quality (effort shift, gaming)
+        self.trying = np.zeros((n, N_PRACTICES), dtype=bool)   # practices on trial
 
     def __len__(self) -> int:
         return len(self.muni)

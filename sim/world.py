@@ -72,9 +72,11 @@ class World:
     units: Units
     employees: Employees
     citizens: Citizens
-    practice_quality: np.ndarray   # quality points each practice adds, when institutionalised
+    practice_quality: np.ndarray   # quality points each practice adds on average (some harm:
+                                   # 002 "very little ... can be standardised")
     practice_cost: np.ndarray      # relative change of unit cost each practice brings
     practice_demand: np.ndarray    # change of job demands each practice brings
+    fit_quality: np.ndarray | None = None  # per unit and practice: its own fit, quality points
 
 
 def municipal_populations(n: int, p: WorldParams) -> np.ndarray:
@@ -105,7 +107,7 @@ def build_world(p: WorldParams, n_municipalities: int, rng: np.random.Generator)
     employees = _build_employees(units, citizens, p, rng)
     units.practices[:] = rng.random(units.practices.shape) < p.initial_practices
     return World(munis, units, employees, citizens,
-                 practice_quality=rng.uniform(0.5, 3.0, N_PRACTICES),
+                 practice_quality=rng.normal(1.0, 1.5, N_PRACTICES),
                  practice_cost=rng.uniform(-0.02, 0.01, N_PRACTICES),
                  practice_demand=rng.uniform(-0.02, 0.0, N_PRACTICES))
 

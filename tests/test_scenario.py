@@ -28,7 +28,7 @@ def test_overrides_are_validated_and_a_file_names_only_what_differs(tmp_path):
 
 @pytest.mark.parametrize("text, expected", [
     ('[health]\nbogus = 1\n', ["unknown key 'health.bogus'", "allowed here:", "recovery", "found 1"]),
-    ('[health]\nrecovery = 3\n', ["'health.recovery'", "between 0.01 and 1", "found 3"]),
+    ('[health]\nrecovery = 3\n', ["'health.recovery'", "between 0.25 and 0.45", "found 3"]),
     ('[world.unit_size]\nschool = -3\n', ["'world.unit_size.school'", "between 0", "found -3"]),
     ('[health]\nrecovery = "fast"\n', ["'health.recovery'", "valid number", "found 'fast'"]),
     ('[health\nrecovery = 3\n', ["broken TOML", "line 1"]),

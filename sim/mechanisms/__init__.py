@@ -51,9 +51,9 @@ REFORMS_AFTER_PRODUCTION = ("vouchers",)
 
 def registry() -> list[type[Mechanism]]:
     """All mechanisms in schedule order; a reform module is found by its file name."""
-    from sim.mechanisms import budget, citizens, health, production
+    from sim.mechanisms import budget, citizens, health, management, production
 
-    return ([budget.Budget, *_reforms(REFORMS_BEFORE_HEALTH), health.Health,
+    return ([budget.Budget, *_reforms(REFORMS_BEFORE_HEALTH), management.Management, health.Health,
              production.Production, *_reforms(REFORMS_AFTER_PRODUCTION), citizens.Citizens])
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import staffing
 from sim.mechanisms import Mechanism
 from sim.params import Params, SectorAmount, SectorShare, param, per_sector
 
@@ -190,7 +191,7 @@ class Budget(Mechanism):
         gap = u.target_staff - u.staff
         hires = self.rng.binomial(np.maximum(gap, 0), self.p.hire_rate.array()[u.sector])
         hire_slots = _first_k_inactive(e.active, e.unit, u.slot_start, hires, u.slot_end)
-        model.hire(hire_slots)
+        staffing.hire(model, hire_slots)
         excess = np.maximum(-gap, 0)
         shed_p = np.where(u.staff > 0, np.minimum(1, excess * np.where(u.active, self.p.shed_rate,
                                                                         1.0) / np.maximum(u.staff, 1)), 0)
@@ -199,7 +200,7 @@ class Budget(Mechanism):
         draw = self.rng.random(len(e))
         slots = _slots_of(np.flatnonzero((shed_p > 0) & (u.staff > 0)), u.slot_start, u.slot_end)
         leaving = slots[e.active[slots] & (draw[slots] < shed_p[e.unit[slots]])]
-        model.release(leaving, reason="shed")
+        staffing.release(model, leaving, reason="shed")
 
 
 def _slots_of(units: np.ndarray, slot_start: np.ndarray, slot_end: np.ndarray) -> np.ndarray:

@@ -4,12 +4,16 @@ Eight switches, each a lever of the 2007-2008 reform, each with its cost:
 
 * quality contracts with citizens: published yearly targets per sector (``model.targets_quality``,
   last year's mean quality plus an ambition) that shape citizens' expectations;
-* user satisfaction surveys: public information on providers (``model.information``) and a
-  knowledge base for institutions (a little more ``quality_system``);
-* key performance indicators of professional quality: information and quality systems, at the
-  price of some documentation (``paperwork``);
-* accreditation (self-assessment and external audit) of nursing homes and day care: the quality
-  system matures year by year, with the paperwork of the process;
+* user satisfaction surveys, key performance indicators and national comparison pages produce
+  information, each with a cost (money, and staff time as ``paperwork`` for the indicators) and
+  an accuracy. Users read it when they choose (``model.information``); the municipality sees
+  its units' results more accurately (``units.monitoring``: less drift of autonomous units,
+  better judgement of tried practices); managers see their gap to peers (``units.benchmark``)
+  and try what better units keep (``management``). No quality points are added: what the
+  information is worth depends on who uses it;
+* accreditation (self-assessment and external audit) of nursing homes and day care: the audit
+  reviews the practices each unit has institutionalised and drops those that do not work there
+  (with the audit's accuracy), and raises monitoring, with the paperwork of the process;
 * welfare technology in elderly care (a scale from none to the planned programme, not a plain
   switch): after an investment period, a share of care labour is saved (``units.labour_saving``, so fewer staff are needed for the same clients);
 * training of employees and managers (``units.training``: competence grows faster) with a
@@ -21,7 +25,9 @@ Eight switches, each a lever of the 2007-2008 reform, each with its cost:
 Source: 003 "Implementation of the Quality Reform": "Quality contracts with citizens" ("once a
 year set clear targets"), "Surveys on customer satisfaction" ("day-care institutions, nursing
 homes"), "Information of professional quality" ("a handful of key performance indicators"),
-"Accreditation" ("self-assessment and external audit"), "Investments in the welfare state of
+"Accreditation" ("self-assessment and external audit"; "systematic and continuous
+quality-development and -control"), "Surveys on customer satisfaction" ("a knowledgebase for
+the institutions in order to identify and learn from best practice"), "Investments in the welfare state of
 tomorrow" (DKK 3 billion 2009-2015 "in technologies that can make ... elderly care less labour
 intensive"), "Better basic and supplementary training" (and the work environment), "Shared
 service centres" (DKK 802 million a year from centralising administration), "Deregulation -
@@ -62,30 +68,36 @@ class DanishLeversParams(Params):
                                 ge=0, unit="NOK/unit-year", source="estimated")
     surveys: bool = param(True, "National user satisfaction surveys",
                           source="003 'Surveys on customer satisfaction'")
-    survey_information: float = param(0.3, "Rise in public information on providers from surveys",
-                                      ge=0, le=1, source="estimated")
-    survey_quality_system: float = param(0.03, "Rise of units' quality systems from the surveys' "
-                                               "knowledge base", ge=0, le=1,
-                                         source="003 ('learn from best practice'); estimated")
+    survey_accuracy: float = param(0.4, "Accuracy of survey results as a picture of a unit's "
+                                        "quality (0-1)", ge=0, le=1,
+                                   source="estimated (satisfaction is a noisy proxy of quality)")
     survey_nok: float = param(150, "Cost of surveys per client", ge=0, unit="NOK/client-year",
                               source="estimated")
     kpis: bool = param(True, "Key performance indicators of professional quality",
                        source="003 'Information of professional quality'")
-    kpi_information: float = param(0.15, "Rise in public information from published KPIs", ge=0,
-                                   le=1, source="estimated")
-    kpi_quality_system: float = param(0.1, "Rise of units' quality systems from monitoring", ge=0,
-                                      le=1, source="003 ('ongoing quality development'); estimated")
+    kpi_accuracy: float = param(0.5, "Accuracy of the indicators as a picture of a unit's "
+                                     "quality (0-1)", ge=0, le=1,
+                                source="003 ('a handful of key performance indicators'); "
+                                       "estimated")
     kpi_paperwork: float = param(0.01, "Extra share of working time on documenting indicators",
                                  ge=0, le=0.5, unit="share of time", source="estimated")
     kpi_nok: float = param(20_000, "Cost of indicator systems per unit", ge=0,
                            unit="NOK/unit-year", source="estimated")
     accreditation: bool = param(True, "Accreditation of nursing homes and day care",
                                 source="003 'Accreditation'")
-    accreditation_growth: float = param(0.06, "Yearly rise of the quality system while being "
-                                              "accredited", ge=0, le=1, unit="per year",
-                                        source="estimated")
-    accreditation_gain: float = param(0.3, "Largest total rise of the quality system from "
-                                           "accreditation", ge=0, le=0.8, source="estimated")
+    audit_accuracy: float = param(0.6, "Accuracy of the external audit: monitoring of accredited "
+                                       "units and the precision of its review of their practices",
+                                  ge=0, le=1, source="003 (external audit); estimated")
+    audit_years: int = param(3, "Years between audits of a unit", ge=1, le=10, unit="years",
+                             source="estimated (accreditation cycles of about three years)")
+    comparison_pages: bool = param(True, "National web pages comparing units on the surveys and "
+                                         "indicators", source="003 (results published; 'learn "
+                                                              "from best practice')")
+    comparison_benchmark: float = param(0.6, "How well a manager sees the unit's gap to peers on "
+                                             "the comparison pages (times the information's "
+                                             "accuracy)", ge=0, le=1, source="estimated")
+    comparison_nok: float = param(1_000, "Cost of the comparison pages per unit", ge=0,
+                                  unit="NOK/unit-year", source="estimated")
     accreditation_paperwork: float = param(0.02, "Extra share of working time on self-assessment "
                                                  "and audit", ge=0, le=0.5, unit="share of time",
                                            source="estimated")
@@ -121,6 +133,12 @@ class DanishLeversParams(Params):
                              unit="years", source="estimated")
     setup_nok: float = param(300, "Set-up cost per inhabitant, spread over the set-up years",
                              ge=0, unit="NOK/inhabitant", source="estimated")
+    change_per_lever: float = param(0.06, "Change load on every unit per lever while it is "
+                                          "introduced (the set-up years)", ge=0, le=1,
+                                    source="002 (too many changes at once overload); estimated")
+    running_share: float = param(0.4, "Change load of the levers once introduced, as a share of "
+                                      "the load while they are introduced", ge=0, le=1,
+                                 source="estimated (reporting, audits and surveys recur)")
     deregulation: bool = param(True, "Cut rules and reporting", source="003 'Deregulation - "
                                                                        "cutting bureaucracy'")
     paperwork_cut: float = param(0.02, "Share of working time freed from documentation", ge=0,
@@ -136,27 +154,39 @@ class DanishLevers(Mechanism):
 
     def setup(self, model: ReformModel) -> None:
         u = model.units_state
-        self.quality_system = LeverShare(u.quality_system)
+        self.rng = model.stream("danish_levers")
         self.paperwork = LeverShare(u.paperwork)
         self.labour_saving = LeverShare(u.labour_saving)
         self.training = LeverShare(u.training)
         self.mgmt_support = LeverShare(u.mgmt_support)
+        self.monitoring = LeverShare(u.monitoring)
+        self.benchmark = LeverShare(u.benchmark)
+        self.change_load = LeverShare(u.change_load)
         self.information = ScalarShare(model, "information")
         self.admin = ScalarShare(model, "admin_factor", lo=0.0, hi=10.0)
-        self.accredited = np.zeros(len(u), dtype=np.float32)  # quality-system rise so far
+        # audits spread over the cycle: each accredited unit is audited in its own year
+        self.audit_year = self.rng.integers(0, self.p.audit_years, len(u))
+        self.reviewed = np.zeros(len(u), dtype=np.int64)   # practices dropped after an audit
+
+    def accuracy(self) -> float:
+        """Accuracy of the published picture of units' quality: surveys and indicators
+        together (each misses what the other may catch)."""
+        p = self.p
+        return 1 - (1 - p.surveys * p.survey_accuracy) * (1 - p.kpis * p.kpi_accuracy)
 
     def yearly(self, model: ReformModel) -> None:
         p, u = self.p, model.units_state
         year = model.month // 12
         if p.quality_contracts:
             model.targets_quality = self.published_targets(model)
-        self.information.set(p.surveys * p.survey_information + p.kpis * p.kpi_information)
+        seen = self.accuracy()
+        accredited = p.accreditation & ACCREDITED[u.sector] & u.active
+        audited = 1 - (1 - seen) * (1 - accredited * p.audit_accuracy)
+        self.monitoring.set(u.active * audited)
+        self.benchmark.set(u.active * p.comparison_pages * p.comparison_benchmark * seen)
+        self.information.set(seen * (1.0 if p.comparison_pages else 0.5))
         if p.accreditation:
-            grow = ACCREDITED[u.sector] & u.active
-            self.accredited = np.minimum(self.accredited + grow * p.accreditation_growth,
-                                         p.accreditation_gain).astype(np.float32)
-        base = p.surveys * p.survey_quality_system + p.kpis * p.kpi_quality_system
-        self.quality_system.set(u.active * base + self.accredited)
+            self._audit(model, accredited & (self.audit_year == year % p.audit_years))
         in_process = p.accreditation & ACCREDITED[u.sector]
         self.paperwork.set(p.kpis * p.kpi_paperwork + in_process * p.accreditation_paperwork
                            - p.deregulation * p.paperwork_cut)
@@ -166,6 +196,24 @@ class DanishLevers(Mechanism):
         self.mgmt_support.set(p.training * p.training_support)
         setup = min(1.0, (year + 1) / p.setup_years)
         self.admin.set(-p.shared_services * p.admin_saving * setup)
+        levers = (p.shared_services + p.kpis + p.accreditation + (p.welfare_technology > 0)
+                  + p.surveys + p.comparison_pages + p.training)
+        running = 1.0 if year < p.setup_years else p.running_share
+        self.change_load.set(u.active * p.change_per_lever * levers * running)
+
+    def _audit(self, model: ReformModel, units: np.ndarray) -> None:
+        """The external audit reviews the practices the audited units keep and has them drop
+        those it judges not to work there (with the audit's accuracy)."""
+        u, w, p = model.units_state, model.world, self.p
+        rows, cols = np.nonzero(u.practices & ~u.trying & units[:, None])
+        if len(rows) == 0:
+            return
+        truth = w.practice_quality[cols] + w.fit_quality[rows, cols]
+        noise = model.mechanism("management").p.judgement_noise * (1 - p.audit_accuracy)
+        seen = truth + self.rng.normal(0, 1, len(truth)) * noise
+        drop = seen < 0
+        u.practices[rows[drop], cols[drop]] = False
+        np.add.at(self.reviewed, rows[drop], 1)
 
     def published_targets(self, model: ReformModel) -> np.ndarray:
         """Per sector: this year's mean quality of operating units, weighted by clients, plus the
@@ -187,6 +235,7 @@ class DanishLevers(Mechanism):
         year = model.month // 12
         live = u.active
         per_unit = live * (p.quality_contracts * p.contract_nok + p.kpis * p.kpi_nok
+                           + p.comparison_pages * p.comparison_nok
                            + p.accreditation * ACCREDITED[u.sector] * p.accreditation_nok)
         per_unit = per_unit + live * u.clients * (
             p.surveys * p.survey_nok

@@ -2,15 +2,17 @@
 
 In a model municipality the parties (politicians, administration and unions) run a programme
 that involves the employees of its public units. Involvement raises the units' ``empowerment``
-towards a level set by the programme's intensity, with diminishing returns, and the health
+towards a level proportional to the programme's intensity, and the health
 model turns empowerment into job control, support and competence (so less sick leave and
 turnover, and better quality through motivation and competence; no shortcut here). Employees
 generate ideas at a rate set by empowerment and their motivation; development advisers turn
 ideas into experiments; an experiment either fails or becomes institutionalised practice (a
 ``units.practices`` bit), with a chance set by the Real Needs Model: a felt need (a quality
 gap), competence, ownership (empowerment, stronger under multi-party collaboration) and
-management. Experiments beyond what a unit can carry overload it (``units.change_load`` raises
-demands). Enthusiasm fades without visible results and returns with them. The model period
+management; a practice that came through is kept only if the unit's manager judges that it
+works there (``management.judge``: practices differ in value and fit). Experiments beyond what
+a unit can carry overload it (``units.change_load``, added to the load of every other reform:
+overload raises demands and spoils the judgement of new practices). Enthusiasm fades without visible results and returns with them. The model period
 normally lasts three years; afterwards the advisers return to their jobs and involvement goes
 on at a reduced level. The programme (project manager, advisers, employees' time) costs money.
 
@@ -52,13 +54,13 @@ class EmpowermentParams(Params):
     intensity: float = param(0.6, "Intensity of involvement: how much of the ten empowerment "
                                   "factors the programme puts in place", ge=0, le=1,
                              source="002 'Local mobilisation'; scenario lever")
-    empowerment_ceiling: float = param(0.15, "Empowerment a unit reaches at full intensity and full "
-                                            "enthusiasm", ge=0, le=1,
-                                       source="calibrated: default programme lowers sick leave "
-                                              "by under 1 point (docs/sources.md §8; Duijts 2007)")
-    saturation: float = param(2.5, "Curvature of intensity to empowerment (higher: earlier "
-                                   "saturation, more diminishing returns)", ge=0.01, le=20,
-                              source="estimated ('the small steps approach', 002)")
+    empowerment_ceiling: float = param(0.3, "Empowerment a unit reaches at full intensity and full "
+                                            "enthusiasm (share of the ten empowerment factors in "
+                                            "place)", ge=0.1, le=0.6,
+                                       source="002 'Local mobilisation' (the ten empowerment "
+                                              "factors; 'the small steps approach'): about three "
+                                              "of ten in a three-year period; set a priori, not "
+                                              "fitted to an outcome")
     build_up: float = param(0.08, "Monthly approach of empowerment to its target", ge=0, le=1,
                             unit="per month", source="estimated (things 'have taken time', 002)")
     idea_rate: float = param(0.03, "Ideas per employee at work per month, at empowerment 1 and "
@@ -165,9 +167,10 @@ class Empowerment(Mechanism):
         self._cost(model, taking_part, advisers, in_period)
 
     def target_empowerment(self, intensity: float) -> float:
-        """Empowerment reached at a given intensity, full enthusiasm (concave: diminishing returns)."""
-        s = self.p.saturation
-        return self.p.empowerment_ceiling * (1 - np.exp(-s * intensity)) / (1 - np.exp(-s))
+        """Empowerment reached at a given intensity and full enthusiasm (proportional: any
+        diminishing return comes from the ideas, experiments and change load that more
+        involvement brings, not from this formula)."""
+        return self.p.empowerment_ceiling * intensity
 
     def _involve(self, u, taking_part: np.ndarray, in_period: bool) -> None:
         p = self.p
@@ -232,8 +235,18 @@ class Empowerment(Mechanism):
             + p.adviser_success * assisted
         wins = self.rng.binomial(ends, np.clip(chance, 0.02, 0.98))
         self.experiments -= ends
+        manager = model.mechanism("management")
         for round_ in range(int(wins.max(initial=0))):
-            adopted = institutionalise(u.practices, np.flatnonzero(wins > round_), self.rng)
+            before = u.practices.copy()
+            adopted = institutionalise(u.practices, np.flatnonzero(wins > round_), self.rng,
+                                       candidates=~manager.rejected[np.flatnonzero(wins > round_)])
+            if len(adopted) == 0:
+                continue
+            practice = (u.practices[adopted] & ~before[adopted]).argmax(axis=1)
+            works = manager.judge(model, adopted, practice, self.rng)   # kept if it seems to help
+            u.practices[adopted[~works], practice[~works]] = False
+            manager.rejected[adopted[~works], practice[~works]] = True
+            adopted = adopted[works]
             self.institutionalised[adopted] += 1
             self.enthusiasm[adopted] = np.minimum(1.0, self.enthusiasm[adopted] + p.result_boost)
 

@@ -1,27 +1,38 @@
 """Learning networks: the Quality in Local Government programme (brief, mechanism 7).
 
 A share of municipalities apply and are accepted (the programme aimed at more than half); they
-sit in learning networks, edges of ``model.network`` (networkx): clusters of 5-8 neighbouring
-municipalities as in the programme, or a small world, or a random graph. Every year members
-benchmark their peers sector by sector and their public units adopt practices that units in
-better-performing peers have institutionalised (a Bass-type rate: a little innovation, mostly
-imitation of what peers already do, so adoption follows an S-curve), at a rate set by the
-municipality's change capacity and the programme's support (advisers, competence development
-and stimulation funding: NOK 20 million a year nationally in 2007, shared by participants).
-Outside networks learning across municipal borders is rare: non-members adopt only at a small
-spontaneous rate from the national pool. Participants commit to sick-leave targets and act on
-the work environment (a little more ``mgmt_support``). Local projects last 2-3 years; after the
-programme period the networks go on without central support. Members' own project work and the
-central programme cost money.
+sit in learning networks, edges of ``model.network`` (networkx): clusters of 5-8 member
+municipalities of similar size and region as in the programme, or a small world, or a random
+graph. Every municipality also has a few informal ties to its most similar neighbours (size and
+place), members and non-members alike. The network changes: every year a member drops a tie to
+a peer that does no better than itself and ties up with the most similar member it is not yet
+linked to.
+
+Practices spread by *complex contagion*: a public unit starts a trial of a practice when at
+least ``threshold`` of the places it sees (its own municipality's other units, and the peers
+of its municipality through network ties and informal ties) have it established in that
+sector (enough of their units keep it), at a yearly rate set by the
+municipality's change capacity, the manager's development time and, during the programme, the
+programme's support (advisers, competence development); besides, a unit now and then tries one
+on its own (innovation). A trial is kept or dropped by the unit's manager (``management``):
+practices differ in value and fit, so adoption plateaus below all units. With one or two
+informal ties the threshold is seldom met, so outside the programme diffusion is slow.
+
+Participants commit to concrete targets for reducing sick leave during their projects: the
+target puts a (reputational) stake on sick leave that moves managers' time towards staff
+support (``units.stakes_sick``), for the project period only. Benchmarking in the networks lets
+managers see their gap to peers (``units.benchmark``). The state pays the central programme
+(secretariat, competence development and stimulation funding); the stimulation funding goes to
+the members and offsets part of their own project costs.
 
 Sources: 001 ("organised into networks", "exchange of information and experience within and
 between the networks", "more than half of the country's municipalities", "commit to concrete
-targets for reducing employee absences due to illness", "within the municipalities' agreed
-financial limits"); 004 ("Locally the project should have duration of 2 to 3 years";
-"Finance": NOK 20 million for 2007: 7 secretariat, 3 competence development, 10 stimulation
-funding); 002 "MMM challenges" 6 ("Learning between organisations across municipal boundaries
-is normally limited"). Effect sizes: docs/sources.md §8 (participants' sick-leave trend 0.4
-points better; Rogers/Bass S-curves).
+targets for reducing employee absences due to illness"); 004 ("Locally the project should have
+duration of 2 to 3 years"; "Finance": NOK 20 million for 2007: 7 secretariat, 3 competence
+development, 10 stimulation funding, from the state); 002 "MMM challenges" 6 ("Learning between
+organisations across municipal boundaries is normally limited"), "MMM results" ("very little
+that can be standardised"). Complex contagion: Centola & Macy 2007; S-curves: Rogers 2003
+(docs/sources.md §8).
 """
 
 from __future__ import annotations
@@ -33,7 +44,7 @@ import numpy as np
 
 from sim import SECTORS
 from sim.mechanisms import Mechanism
-from sim.mechanisms.shared import LeverShare, institutionalise
+from sim.mechanisms.shared import LeverShare, change_attention
 from sim.params import Params, param
 from sim.state import N_PRACTICES
 from sim.world import SCALES
@@ -63,56 +74,83 @@ class NetworksParams(Params):
                         unit="municipalities", source="estimated")
     rewiring: float = param(0.1, "Rewiring probability of the small-world graph", ge=0, le=1,
                             source="Watts & Strogatz 1998")
-    innovation: float = param(0.005, "Yearly chance that a member unit takes up a practice on its "
-                                    "own (Bass innovation coefficient)", ge=0, le=1,
+    innovation: float = param(0.01, "Yearly chance that a unit tries a practice it lacks on its "
+                                    "own (per practice)", ge=0, le=0.1,
                               unit="per practice-year", source="Bass 1969; estimated")
-    imitation: float = param(0.2, "Yearly chance of adopting a practice that all units in better "
-                                   "peers have (Bass imitation coefficient)", ge=0, le=1,
+    imitation: float = param(0.9, "Yearly chance of trying a practice that at least "
+                                  "``threshold`` peers have established (per practice, at "
+                                  "average change capacity)", ge=0, le=1,
                              unit="per practice-year", source="Bass 1969; docs/sources.md §8 "
                                                           "(imitation > innovation); estimated")
-    spontaneous: float = param(0.03, "Yearly chance that a unit outside the networks adopts a "
-                                     "practice that all units nationally have", ge=0, le=1,
-                               unit="per practice-year",
-                               source="002 ('Learning ... across municipal boundaries is normally "
-                                      "limited'); estimated")
-    max_adoptions: int = param(2, "Most practices a unit can institutionalise in a year", ge=0,
+    threshold: int = param(3, "Places (own municipality and peers) that must have a practice "
+                              "established before a unit tries it (complex contagion)", ge=1,
+                           le=8, unit="municipalities",
+                           source="Centola & Macy 2007 (complex contagion); estimated")
+    established: float = param(0.2, "Share of a peer's units of the sector that must keep a "
+                                     "practice for it to count as established there", ge=0.1,
+                               le=1, source="estimated")
+    informal_ties: int = param(1, "Informal ties of every municipality to its most similar "
+                                  "neighbours (size and place)", ge=0, le=10,
+                               unit="municipalities",
+                               source="002 ('Learning ... across municipal boundaries is "
+                                      "normally limited'); estimated")
+    size_weight: float = param(0.15, "Weight of the difference in log population against map "
+                                     "distance when peers are matched", ge=0, le=2,
+                               source="estimated (peers of similar size and region)")
+    tie_change: float = param(0.3, "Yearly chance that a member replaces a tie to a peer doing no "
+                                 "better than itself", ge=0, le=1, unit="per year",
+                            source="estimated (networks that form and change)")
+    max_adoptions: int = param(3, "Most practices a unit starts trying in a year", ge=0,
                                le=12, unit="practices/year", source="estimated")
     national_budget_nok: float = param(20_000_000, "Central programme budget for the whole country "
-                                                   "(secretariat, competence, stimulation)", ge=0,
-                                       unit="NOK/year", source="004 'Finance' (2007)")
+                                                   "(secretariat, competence, stimulation), paid "
+                                                   "by the state", ge=0, unit="NOK/year",
+                                       source="004 'Finance' (2007)")
+    stimulation_share: float = param(0.5, "Share of the central budget paid out to members as "
+                                          "stimulation funding", ge=0, le=1,
+                                     source="004 'Finance': NOK 10 of 20 million")
     reference_support_nok: float = param(145_000, "Central support per member at which the "
                                                   "support effect is counted once", ge=1,
                                          unit="NOK/member-year",
                                          source="004: NOK 20 million shared by 138 participants")
-    support_effect: float = param(0.5, "Rise in the adoption rate at the reference support", ge=0,
+    support_effect: float = param(0.5, "Rise in the trial rate at the reference support", ge=0,
                                   le=5, source="estimated")
     member_nok: float = param(250_000, "A member municipality's own cost of project work and "
                                        "network meetings", ge=0, unit="NOK/year",
                               source="001 ('drew primarily on their own resources'); estimated")
-    work_environment: float = param(0.03, "Management support added in members' units (sick-leave "
-                                          "targets and work-environment measures)", ge=0, le=0.5,
-                                    source="001, 004 (sick leave a specific goal); calibrated to "
-                                           "~0.4 points (docs/sources.md §8)")
+    sick_leave_stakes: float = param(0.03, "Stake a member's sick-leave target puts on its units' "
+                                           "sick leave during the project (reputation, not "
+                                           "money)", ge=0, le=0.1, unit="budget-share equivalent",
+                                     source="001, 004 (sick leave a specific goal with concrete "
+                                            "targets); estimated")
+    network_benchmark: float = param(0.5, "How well members' managers see their gap to peers "
+                                          "through the networks' benchmarking", ge=0, le=1,
+                                     source="001 ('exchange of information and experience'); "
+                                            "estimated")
+    project_load: float = param(0.05, "Change load on members' units during the projects", ge=0,
+                                le=1, source="002 (overload); estimated")
     programme_years: int = param(3, "Years of central support (local projects last 2-3 years)",
                                  ge=1, le=50, unit="years", source="004 ('duration of 2 to 3 years')")
 
 
 class Networks(Mechanism):
-    """Network formation, yearly benchmarking and adoption of better peers' practices."""
+    """Network formation and change, complex contagion of practices, sick-leave targets."""
 
     name = "networks"
     Params = NetworksParams
     reform = True
 
     def setup(self, model: ReformModel) -> None:
-        m = model.municipalities_state
+        m, u = model.municipalities_state, model.units_state
         self.rng = model.stream("networks")
         self.members = self._select_members(m)
         m.in_network[:] = self.members
         model.network.add_edges_from(build_edges(m, self.members, self.p, self.rng))
-        self.adjacency = nx.to_numpy_array(model.network, nodelist=range(len(m)), dtype=bool)
-        self.mgmt_support = LeverShare(model.units_state.mgmt_support)
-        self.adopted = np.zeros(len(model.units_state), dtype=np.int64)
+        self.informal = informal_ties(m, self.p)
+        self.stakes_sick = LeverShare(u.stakes_sick)
+        self.benchmark = LeverShare(u.benchmark)
+        self.change_load = LeverShare(u.change_load)
+        self.tried = np.zeros(len(u), dtype=np.int64)
         _label_nodes(model)
 
     def _select_members(self, m) -> np.ndarray:
@@ -125,24 +163,28 @@ class Networks(Mechanism):
         members[np.argsort(-keys)[:k]] = True
         return members
 
+    def in_programme(self, model: ReformModel) -> bool:
+        return model.month < self.p.programme_years * 12
+
     def yearly(self, model: ReformModel) -> None:
-        if model.month == 0:  # the networks meet first; benchmarking needs a year's results
-            self.mgmt_support.set(self.p.work_environment * self.members[model.units_state.muni])
-            return
         u = model.units_state
-        public = u.active & ~u.private
-        in_programme = model.month < self.p.programme_years * 12
-        member_unit = self.members[u.muni] & public
-        chance = self.adoption_chance(model, in_programme)
-        chance[~public] = 0.0
-        self._adopt(u, chance)
-        self.mgmt_support.set(self.p.work_environment * member_unit)
-        _label_nodes(model)
+        member_unit = self.members[u.muni] & u.active & ~u.private
+        project = member_unit * self.in_programme(model)
+        self.stakes_sick.set(project * self.p.sick_leave_stakes)
+        self.benchmark.set(member_unit * self.p.network_benchmark)
+        self.change_load.set(project * self.p.project_load)
+        if model.month > 0:  # ties change once the peers' results of a year are known
+            self._rewire(model)
+        self._try_practices(model)
 
     def monthly(self, model: ReformModel) -> None:
-        if model.month < self.p.programme_years * 12:
+        """Members pay their own project work, less the state's stimulation funding; the
+        network view shows this month's practices."""
+        _label_nodes(model)
+        if self.in_programme(model):
             m = model.municipalities_state
-            m.reform_cost_month += self.members * (self.p.member_nok + self.support_nok(model)) / 12
+            own = max(self.p.member_nok - self.stimulation_nok(model), 0.0)
+            m.reform_cost_month += self.members * own / 12
 
     def support_nok(self, model: ReformModel) -> float:
         """Central support per member (the national budget scaled to this world's size)."""
@@ -150,34 +192,96 @@ class Networks(Mechanism):
         members = max(int(self.members.sum()), 1)
         return self.p.national_budget_nok * n / SCALES["norway"] / members
 
-    def adoption_chance(self, model: ReformModel, in_programme: bool) -> np.ndarray:
-        """Per unit and practice, this year's chance of adopting it (units x practices)."""
+    def stimulation_nok(self, model: ReformModel) -> float:
+        """Stimulation funding the state pays each member per year."""
+        return self.support_nok(model) * self.p.stimulation_share
+
+    def peers(self, model: ReformModel) -> np.ndarray:
+        """Municipality x municipality: network ties and informal ties (bool; no self-ties)."""
+        n = len(model.municipalities_state)
+        ties = nx.to_numpy_array(model.network, nodelist=range(n), dtype=bool)
+        return ties | self.informal
+
+    def sources(self, model: ReformModel) -> np.ndarray:
+        """Where a unit sees a practice at work: its peers and its own municipality's other
+        units (``peers`` plus the diagonal)."""
+        return self.peers(model) | np.eye(len(model.municipalities_state), dtype=bool)
+
+    def trial_chance(self, model: ReformModel) -> np.ndarray:
+        """Per unit and practice, this year's chance of starting a trial (units x practices)."""
         p, u, m = self.p, model.units_state, model.municipalities_state
-        shares, score = _practice_shares(model)
+        established = _established(model, p.established)      # munis x sectors x practices
+        sources = self.sources(model).astype(np.float64)
+        exposure = np.einsum("ij,jsk->isk", sources, established)  # places with it established
+        contagion = exposure >= p.threshold
         support = 1 + (p.support_effect * self.support_nok(model) / p.reference_support_nok
-                       if in_programme else 0.0)
-        rate = (m.change_capacity / 0.5) * support
-        chance = np.zeros((len(u), N_PRACTICES))
-        for s in range(len(SECTORS)):
-            better = self.adjacency & (score[None, :, s] > score[:, None, s])
-            peers = better.sum(axis=1, keepdims=True)
-            exposure = np.divide(better @ shares[:, s, :], peers, out=np.zeros((len(m), N_PRACTICES)),
-                                 where=peers > 0)
-            national = shares[:, s, :].mean(axis=0)
-            member = self.members[:, None]
-            bass = np.where(member, rate[:, None] * (p.innovation + p.imitation * exposure),
-                            p.spontaneous * national[None, :])
-            in_sector = u.sector == s
-            chance[in_sector] = bass[u.muni[in_sector]]
+                       if self.in_programme(model) else 0.0)
+        rate = (m.change_capacity / 0.5) * np.where(self.members, support, 1.0)
+        per_muni = np.clip(rate[:, None, None] * (p.innovation + p.imitation * contagion), 0, 1)
+        attention = change_attention(model)   # stacked changes leave less room for trials
+        chance = per_muni[u.muni, u.sector] * (np.clip(1 + u.development, 0, 3)
+                                                * attention)[:, None]
+        chance[~(u.active & ~u.private)] = 0.0
         return np.clip(chance, 0, 1)
 
-    def _adopt(self, u, chance: np.ndarray) -> None:
-        wants = (self.rng.random(chance.shape) < chance) & ~u.practices
-        for _ in range(self.p.max_adoptions):
-            units = np.flatnonzero(wants.any(axis=1))
-            adopted = institutionalise(u.practices, units, self.rng, candidates=wants[units])
-            self.adopted[adopted] += 1
-            wants &= ~u.practices
+    def _try_practices(self, model: ReformModel) -> None:
+        u = model.units_state
+        rejected = model.mechanism("management").rejected   # tried here before and dropped
+        wants = ((self.rng.random((len(u), N_PRACTICES)) < self.trial_chance(model))
+                 & ~u.practices & ~rejected)
+        keys = np.where(wants, self.rng.random(wants.shape), -1.0)
+        order = np.argsort(-keys, axis=1)[:, : self.p.max_adoptions]
+        rows = np.repeat(np.arange(len(u)), order.shape[1])
+        cols = order.ravel()
+        take = keys[rows, cols] >= 0
+        model.mechanism("management").start_trials(model, rows[take], cols[take])
+        np.add.at(self.tried, rows[take], 1)
+
+    def _rewire(self, model: ReformModel) -> None:
+        """Members drop a tie to a peer doing no better and tie up with the most similar member
+        they are not linked to (one change per member and year at most)."""
+        m = model.municipalities_state
+        score = _municipal_quality(model)
+        distance = similarity_distance(m, self.p)
+        graph = model.network
+        linked = self.peers(model)
+        for i in np.flatnonzero(self.members & (self.rng.random(len(m)) < self.p.tie_change)):
+            worse = [j for j in graph.neighbors(int(i)) if score[j] <= score[i]]
+            if not worse:
+                continue
+            candidates = self.members & ~linked[i]
+            candidates[i] = False
+            if not candidates.any():
+                continue
+            new = int(np.flatnonzero(candidates)[np.argmin(distance[i, candidates])])
+            old = int(self.rng.choice(worse))
+            graph.remove_edge(int(i), old)
+            graph.add_edge(int(i), new)
+            linked[i, old] = linked[old, i] = bool(self.informal[i, old])
+            linked[i, new] = linked[new, i] = True
+
+
+def similarity_distance(m, p: NetworksParams) -> np.ndarray:
+    """Municipality x municipality distance on the map and in log population."""
+    logpop = np.log(m.population)
+    dx = m.x[:, None] - m.x[None, :]
+    dy = m.y[:, None] - m.y[None, :]
+    ds = p.size_weight * (logpop[:, None] - logpop[None, :])
+    return np.sqrt(dx**2 + dy**2 + ds**2)
+
+
+def informal_ties(m, p: NetworksParams) -> np.ndarray:
+    """Each municipality's ties to its ``informal_ties`` most similar others (symmetric)."""
+    n = len(m)
+    ties = np.zeros((n, n), dtype=bool)
+    k = min(p.informal_ties, n - 1)
+    if k <= 0:
+        return ties
+    distance = similarity_distance(m, p)
+    np.fill_diagonal(distance, np.inf)
+    nearest = np.argsort(distance, axis=1)[:, :k]
+    ties[np.repeat(np.arange(n), k), nearest.ravel()] = True
+    return ties | ties.T
 
 
 def build_edges(m, members: np.ndarray, p: NetworksParams,
@@ -206,20 +310,30 @@ def _cluster_edges(m, idx: np.ndarray, p: NetworksParams) -> list[tuple[int, int
     return [(int(a), int(b)) for group in groups for i, a in enumerate(group) for b in group[i + 1:]]
 
 
-def _practice_shares(model: ReformModel) -> tuple[np.ndarray, np.ndarray]:
-    """Per municipality and sector: share of operating units with each practice, and mean quality
-    (the benchmark). Shapes (municipalities, sectors, practices) and (municipalities, sectors)."""
+def _established(model: ReformModel, share: float) -> np.ndarray:
+    """Per municipality, sector and practice: 1 where at least ``share`` of its operating public
+    units keep the practice (tried and kept, not on trial). Shape (municipalities, sectors,
+    practices)."""
     u = model.units_state
     n_m, n_s = len(model.municipalities_state), len(SECTORS)
     group = u.muni.astype(np.int64) * n_s + u.sector
-    live = u.active.astype(np.float64)
+    live = (u.active & ~u.private).astype(np.float64)
     count = np.bincount(group, weights=live, minlength=n_m * n_s)
-    have = np.stack([np.bincount(group, weights=live * u.practices[:, k], minlength=n_m * n_s)
+    kept = u.practices & ~u.trying
+    have = np.stack([np.bincount(group, weights=live * kept[:, k], minlength=n_m * n_s)
                      for k in range(N_PRACTICES)], axis=1)
-    shares = np.divide(have, count[:, None], out=np.zeros_like(have), where=count[:, None] > 0)
-    quality = np.bincount(group, weights=live * u.quality, minlength=n_m * n_s)
-    score = np.divide(quality, count, out=np.full(n_m * n_s, -np.inf), where=count > 0)
-    return shares.reshape(n_m, n_s, N_PRACTICES), score.reshape(n_m, n_s)
+    ok = (have >= share * count[:, None]) & (count[:, None] > 0)
+    return ok.astype(np.float64).reshape(n_m, n_s, N_PRACTICES)
+
+
+def _municipal_quality(model: ReformModel) -> np.ndarray:
+    """Mean quality of each municipality's operating units, weighted by clients."""
+    u = model.units_state
+    n = len(model.municipalities_state)
+    w = u.clients * u.active
+    total = np.bincount(u.muni, weights=u.quality * w, minlength=n)
+    return np.divide(total, np.bincount(u.muni, weights=w, minlength=n), out=np.zeros(n),
+                     where=np.bincount(u.muni, weights=w, minlength=n) > 0)
 
 
 def practices_per_municipality(model: ReformModel) -> np.ndarray:
@@ -227,7 +341,8 @@ def practices_per_municipality(model: ReformModel) -> np.ndarray:
     network view; 0-12)."""
     u = model.units_state
     n = len(model.municipalities_state)
-    total = np.bincount(u.muni, weights=u.practices.sum(axis=1) * u.active, minlength=n)
+    kept = (u.practices & ~u.trying).sum(axis=1)   # institutionalised, not on trial
+    total = np.bincount(u.muni, weights=kept * u.active, minlength=n)
     units = np.bincount(u.muni, weights=u.active, minlength=n)
     return np.divide(total, units, out=np.zeros(n), where=units > 0)
 

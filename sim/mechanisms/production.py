@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import staffing
 from sim.mechanisms import Mechanism
 from sim.mechanisms.budget import WORKDAYS_PER_MONTH
 from sim.mechanisms.shared import LeverShare
@@ -219,7 +220,8 @@ class Production(Mechanism):
         q = (p.base_quality.array()[u.sector] + p.staffing_effect * np.log(self.staffing_ratio(model))
              + p.competence_effect * (comp - 0.6) + p.motivation_effect * (motiv - 0.7)
              + p.quality_system_effect * (u.quality_system - 0.2)
-             + model.practice_effect("quality"))
+             + staffing.practice_effect(model, "quality")
+             + u.effort_quality)  # the manager's allocation (sim.mechanisms.management)
         u.quality[:] = np.where(u.active, np.clip(q, 0, 100), 0)
 
     def cost(self, model: ReformModel, unit_days: np.ndarray) -> None:
@@ -235,7 +237,7 @@ class Production(Mechanism):
         substitutes = lost * b.substitute_coverage.array()[u.sector] * b.substitute_premium
         staff_cost = (u.staff - refund + substitutes) * wage
         other = b.overhead_per_client.array()[u.sector] / 12 * u.clients * self.overhead_factor(u)
-        practice = 1 + model.practice_effect("cost")
+        practice = 1 + staffing.practice_effect(model, "cost")
         u.cost_month[:] = np.where(u.active, (staff_cost + other) * practice, 0.0)
         # The municipality pays a public unit's cost, and a private provider what its own units
         # cost per client (the funding rule for private kindergartens) times the contract price

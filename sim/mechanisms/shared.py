@@ -42,6 +42,28 @@ class ScalarShare:
         setattr(self.model, self.attribute, value)
 
 
+def change_carry(model) -> np.ndarray:
+    """Per unit: the change load it can carry without overload, from its municipality's change
+    capacity (0-1; 002 'Real Needs Model': competence, ownership, management): 0.5 to 1.5."""
+    u, m = model.units_state, model.municipalities_state
+    return 0.5 + m.change_capacity[u.muni]
+
+
+def change_overload(model) -> np.ndarray:
+    """Per unit: concurrent change load (all reforms and trials together) above what the unit
+    can carry (0 where it copes). Reforms stack here: each adds its load to ``change_load``."""
+    return np.maximum(model.units_state.change_load.astype(np.float64) - change_carry(model), 0.0)
+
+
+def change_attention(model) -> np.ndarray:
+    """Per unit (0-1): the share of each change its manager and staff can attend to: 1 while
+    the load is within what the unit carries, ``carry / load`` beyond (stacked reforms share a
+    limited capacity, so each gets less of it)."""
+    load = model.units_state.change_load.astype(np.float64)
+    carry = change_carry(model)
+    return np.divide(carry, load, out=np.ones_like(load), where=load > carry)
+
+
 def unit_mean(values: np.ndarray, group: np.ndarray, weights: np.ndarray, n: int,
               default: float) -> np.ndarray:
     """Weighted mean of ``values`` per group (``np.bincount``), ``default`` where a group is empty."""

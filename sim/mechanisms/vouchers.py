@@ -38,6 +38,7 @@ import numpy as np
 from pydantic import Field
 
 from sim import SECTORS
+from sim import staffing
 from sim.mechanisms import Mechanism, market
 from sim.mechanisms.placement import CandidateTable, place_nearest, ration
 from sim.mechanisms.shared import LeverShare, ScalarShare
@@ -243,7 +244,7 @@ class Vouchers(Mechanism):
             return
         u.active[leaving] = False
         self.exits[leaving] += 1
-        model.release(np.flatnonzero(e.active & leaving[e.unit]), reason="exit")
+        staffing.release(model, np.flatnonzero(e.active & leaving[e.unit]), reason="exit")
         moved = np.flatnonzero(leaving[c.unit])
         c.unit[moved] = place_nearest(model, moved)
         c.months_with_provider[moved] = 0
@@ -293,8 +294,8 @@ class Vouchers(Mechanism):
         eff = production.effective_productivity(u)
         log_eff = np.divide(count(np.log(eff) * u.clients), clients, out=np.zeros(n_groups),
                             where=clients > 0)
-        staffing = production.p.staffing_effect
-        edge = staffing * (np.log(eff) - log_eff[group])     # quality the entrant adds, points
+        staffing_effect = production.p.staffing_effect
+        edge = staffing_effect * (np.log(eff) - log_eff[group])     # quality the entrant adds, points
         national = self._national(clients, reputation)
         attraction = np.exp(np.clip(national[group] + edge - reputation[group], -50, 50)
                             / p.attraction_scale)
@@ -348,7 +349,7 @@ class Vouchers(Mechanism):
         k = np.ceil(self.p.startup_staff * u.capacity[units] * spc).astype(np.int64)
         k = np.minimum(k, u.slot_end[units] - u.slot_start[units])
         slots = np.repeat(u.slot_start[units], k) + _ranks(k)
-        model.hire(slots[~e.active[slots]])
+        staffing.hire(model, slots[~e.active[slots]])
 
     # --- monthly: providers' standing, users' choices ----------------------------------------
     def monthly(self, model: ReformModel) -> None:

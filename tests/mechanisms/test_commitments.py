@@ -26,12 +26,15 @@ def test_commitments_raise_autonomy_and_job_control():
     assert e.control[mask].mean() > b.control[inside[b.unit] & b.active].mean() + 0.02
 
 
-def test_commitments_lower_sick_leave_a_little_and_raise_quality():
+def test_commitments_raise_quality_a_little_and_move_sick_leave_by_under_a_point():
+    """Through managers: the decentralisation gain and copying from peers raise quality; the
+    sick-leave target (staff support) and the paperwork and change of the scheme roughly
+    offset on sick leave."""
     seeds = (1, 2, 3)
     base = national_means(seeds, 4, from_year=2)
     cqm = national_means(seeds, 4, from_year=2, commitments=ON)
-    assert base.sick_leave_pct - 1.5 < cqm.sick_leave_pct < base.sick_leave_pct
-    assert cqm.quality > base.quality
+    assert abs(cqm.sick_leave_pct - base.sick_leave_pct) < 1.0
+    assert base.quality < cqm.quality < base.quality + 3
 
 
 def test_measurement_costs_appear_in_total_cost():
@@ -85,12 +88,24 @@ def test_rewards_and_sanctions_move_next_years_budget_within_the_municipality():
     assert np.allclose(np.bincount(u.muni, weights=u.budget, minlength=len(service)), service)
 
 
-def test_missed_sick_leave_targets_bring_management_follow_up():
+def test_a_sick_leave_target_moves_managers_time_to_staff_support():
     model = run(6, 3, commitments=ON)
-    mech = model.mechanism("commitments")
-    followed = mech.mgmt_support.mine > 0
-    assert followed.any()
-    assert np.allclose(model.units_state.mgmt_support[followed], 0.5 + mech.p.follow_up_support)
+    inside = _committed(model)
+    u = model.units_state
+    assert u.mgmt_support[inside].mean() > u.mgmt_support[~inside].mean() + 0.005
+
+
+def test_political_support_erodes_without_results_and_the_scheme_decays():
+    """000: without political mobilisation 'a slow return to the old system'."""
+    fading = run(7, 5, commitments={**ON, "erosion": 0.3, "mobilisation": 0.0})
+    lasting = run(7, 5, commitments={**ON, "erosion": 0.0, "support_floor": 0.0})
+    mech = fading.mechanism("commitments")
+    assert mech.strength[mech.muni_member].max() < 0.9
+    assert np.all(lasting.mechanism("commitments").strength == 1.0)
+    inside = _committed(fading)
+    assert fading.units_state.autonomy[inside].mean() < lasting.units_state.autonomy[inside].mean()
+    assert fading.units_state.stakes_quality[inside].mean() < \
+        lasting.units_state.stakes_quality[inside].mean()
 
 
 def test_customer_feedback_raises_public_information():

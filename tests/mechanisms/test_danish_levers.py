@@ -9,8 +9,8 @@ from sim.scenario import load_scenario
 from tests.conftest import make_model
 from tests.mechanisms.compare import national_means, run
 
-LEVERS = ("quality_contracts", "surveys", "kpis", "accreditation", "welfare_technology",
-          "training", "shared_services", "deregulation")
+LEVERS = ("quality_contracts", "surveys", "kpis", "comparison_pages", "accreditation",
+          "welfare_technology", "training", "shared_services", "deregulation")
 
 
 def only(lever: str, **extra) -> dict:
@@ -48,16 +48,31 @@ def test_welfare_technology_investment_shows_in_cost_before_it_pays():
     assert first(danish_levers=only("welfare_technology")) > first()
 
 
-def test_surveys_raise_information():
+def test_surveys_produce_information_as_accurate_as_the_surveys():
     base, surveyed = run(1, 1), run(1, 1, danish_levers=only("surveys"))
+    p = surveyed.mechanism("danish_levers").p
     assert base.information == 0
-    assert surveyed.information == surveyed.mechanism("danish_levers").p.survey_information
+    assert np.isclose(surveyed.information, 0.5 * p.survey_accuracy)   # not on comparison pages
+    published = run(1, 1, danish_levers={**only("surveys"), "comparison_pages": True})
+    assert np.isclose(published.information, p.survey_accuracy)
 
 
-def test_kpis_raise_information_and_quality_systems():
+def test_kpis_cost_paperwork_and_improve_monitoring_but_add_no_quality_points():
     base, kpi = run(1, 1), run(1, 1, danish_levers=only("kpis"))
+    u = kpi.units_state
     assert kpi.information > base.information
-    assert kpi.units_state.quality_system.mean() > base.units_state.quality_system.mean()
+    assert np.all(u.monitoring[u.active] > 0) and np.all(base.units_state.monitoring == 0)
+    assert u.paperwork[u.active].mean() > base.units_state.paperwork[u.active].mean()
+    assert np.all(u.effort_quality == 0)
+
+
+def test_comparison_pages_let_managers_copy_practices_from_better_units():
+    """003: 'identify and learn from best practice'. Managers who see their gap try what
+    better units keep; without the pages nobody starts a trial."""
+    on = {**only("kpis"), "comparison_pages": True}
+    seen, blind = run(2, 3, danish_levers=on), run(2, 3, danish_levers=only("kpis"))
+    assert seen.mechanism("management").kept.sum() + seen.mechanism("management").dropped.sum() > 0
+    assert blind.mechanism("management").kept.sum() + blind.mechanism("management").dropped.sum() == 0
 
 
 def test_quality_contracts_publish_targets_that_raise_expectations():
@@ -70,18 +85,18 @@ def test_quality_contracts_publish_targets_that_raise_expectations():
     assert contracts.citizens_state.expectation.mean() > base.citizens_state.expectation.mean()
 
 
-def test_accreditation_builds_quality_systems_over_the_years_in_nursing_homes_and_day_care():
+def test_accreditation_audits_drop_practices_that_do_not_work_where_they_are_used():
     model = make_model(seed=4, years=4, danish_levers=only("accreditation"))
-    u = model.units_state
+    base = run(4, 4)
+    model.run()
+    u, w = model.units_state, model.world
+    value = w.practice_quality[None, :] + w.fit_quality
     accredited = ACCREDITED[u.sector] & u.active
-    levels = []
-    for _ in range(4):
-        model.run(12)
-        levels.append(u.quality_system[accredited].mean())
-    assert np.all(np.diff(levels) > 0)
-    assert np.allclose(u.quality_system[~ACCREDITED[u.sector]], 0.2)
-    assert model.outcomes.national().query("sector == 'all'").quality.iloc[-1] > \
-        run(4, 4).outcomes.national().query("sector == 'all'").quality.iloc[-1]
+    assert model.mechanism("danish_levers").reviewed[accredited].sum() > 0
+    assert model.mechanism("danish_levers").reviewed[~accredited].sum() == 0
+    harmful = value < 0
+    assert (u.practices & harmful)[accredited].sum() < (base.units_state.practices & harmful)[accredited].sum()
+    assert np.array_equal(u.practices[~accredited], base.units_state.practices[~accredited])
 
 
 def test_training_raises_competence_at_a_cost():
@@ -105,8 +120,9 @@ def test_deregulation_lowers_paperwork_and_sick_leave():
 def test_all_levers_together_raise_quality():
     base = national_means((1, 2), 4, from_year=3)
     reform = national_means((1, 2), 4, from_year=3, danish_levers={"enabled": True})
-    assert reform.quality > base.quality + 1
-    assert reform.sick_leave_pct < base.sick_leave_pct
+    assert reform.quality > base.quality + 0.5   # through training, audits, copying; no fixed points
+    # eight levers introduced at once load units with change: sick leave does not fall
+    assert base.sick_leave_pct - 0.3 < reform.sick_leave_pct < base.sick_leave_pct + 1.0
 
 
 def test_the_danish_scenario_switches_every_lever_on():

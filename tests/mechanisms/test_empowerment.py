@@ -35,15 +35,18 @@ def test_empowerment_raises_job_control_and_support_of_participants():
     assert e.support[inside].mean() > base.employees_state.support[inside & base.employees_state.active].mean()
 
 
-def test_more_empowerment_has_diminishing_returns():
+def test_more_empowerment_has_no_built_in_curve_and_no_increasing_returns():
+    """The lever is proportional to intensity; whatever bends the outcome comes from the
+    ideas, experiments and change load more involvement brings (issue 12)."""
     mech = make_model(empowerment=ON).mechanism("empowerment")
     steps = [mech.target_empowerment(x) for x in (0.0, 0.25, 0.5, 0.75, 1.0)]
-    assert np.all(np.diff(steps) > 0) and np.all(np.diff(steps, 2) < 0)
+    assert np.allclose(np.diff(steps), steps[1])
     base = national_means(SEEDS, 3, from_year=2).sick_leave_pct
     gain = {i: base - national_means(SEEDS, 3, from_year=2,
                                      empowerment={**ON, "intensity": i}).sick_leave_pct
             for i in (0.5, 1.0)}
-    assert 0 < gain[0.5] and gain[0.5] > 0.6 * gain[1.0]
+    assert 0 < gain[0.5] < gain[1.0]
+    assert gain[0.5] > 0.5 * gain[1.0]
 
 
 def test_too_many_concurrent_changes_raise_demands_and_sick_leave():

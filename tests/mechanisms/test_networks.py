@@ -58,7 +58,7 @@ def test_network_members_adopt_more_practices_than_non_members():
                       _gain_per_unit(model, before, public & ~member)))
     inside, outside = np.mean(gains, axis=0)
     assert inside > 1.0
-    assert inside > 4 * outside
+    assert inside > 2.5 * outside   # outsiders learn within their municipality and by informal ties
 
 
 def test_without_networks_diffusion_is_slow():
@@ -67,43 +67,56 @@ def test_without_networks_diffusion_is_slow():
         u = model.units_state
         return _gain_per_unit(model, before, u.active & ~u.private)
     assert gain(0.0) < 0.5
-    assert gain(0.55) > 3 * gain(0.0)
+    assert gain(0.55) > 2 * gain(0.0)
 
 
-def test_adoption_follows_an_s_curve():
-    """Yearly adoption by members first rises (peers take practices up and others imitate them),
-    then falls as units run out of practices to adopt."""
-    increments = []
-    for seed in (1, 2):
-        model = make_model(seed=seed, years=24, networks={**ON, "programme_years": 50})
-        u = model.units_state
+def test_adoption_with_a_programme_is_s_shaped_and_plateaus_below_all_units():
+    """Members' share of (unit, beneficial practice) pairs kept: a slow first year (trials take
+    a year), faster growth while the programme runs, then a slowing towards a plateau well below
+    every unit (a practice that does not fit is dropped)."""
+    curves = []
+    for seed in (1, 2, 3):
+        model = make_model(seed=seed, years=12, networks=ON)
+        u, good = model.units_state, model.world.practice_quality > 0
         members = model.municipalities_state.in_network[u.muni] & u.active & ~u.private
-        series = [u.practices[members].sum(axis=1).mean()]
-        for _ in range(24):
+        series = [(u.practices & ~u.trying)[members][:, good].mean()]
+        for _ in range(12):
             model.run(12)
-            series.append(u.practices[members].sum(axis=1).mean())
-        increments.append(np.diff(series))
-    inc = np.mean(increments, axis=0)
-    early, middle, late = inc[1:4].mean(), inc[6:11].mean(), inc[19:].mean()
-    assert middle > early + 0.03
-    assert late < middle - 0.15
+            series.append((u.practices & ~u.trying)[members][:, good].mean())
+        curves.append(series)
+    curve = np.mean(curves, axis=0)
+    steps = np.diff(curve)
+    peak = steps[3:9].max()
+    assert steps[:3].mean() < 0.6 * peak              # slow start
+    assert peak > 0.04                                # acceleration
+    assert steps[-3:].mean() < 0.7 * peak             # slowing towards a plateau
+    assert curve[-1] < 0.85                           # below all units
+    assert np.all(steps > -0.01)
 
 
-def test_better_peers_are_the_source_of_practices():
-    """A member that is best in its network in every sector can only innovate, not imitate."""
-    model = make_model(seed=4, years=2, networks={**ON, "innovation": 0.0})
+def test_complex_contagion_needs_several_places_where_a_practice_is_established():
+    model = make_model(seed=4, years=3, networks={**ON, "innovation": 0.0})
     mech = model.mechanism("networks")
     model.run(12)
-    chance = mech.adoption_chance(model, in_programme=True)
+    from sim.mechanisms.networks import _established
+    chance = mech.trial_chance(model)
+    est = _established(model, mech.p.established)
+    exposure = np.einsum("ij,jsk->isk", mech.sources(model).astype(float), est)
     u = model.units_state
-    from sim.mechanisms.networks import _practice_shares
-    _, score = _practice_shares(model)
-    for s in range(4):
-        for i in np.flatnonzero(model.municipalities_state.in_network):
-            peers = list(model.network.neighbors(i))
-            if peers and np.all(score[peers, s] < score[i, s]):
-                rows = (u.muni == i) & (u.sector == s)
-                assert np.all(chance[rows] == 0)
+    seen = exposure[u.muni, u.sector]
+    live = u.active & ~u.private
+    assert np.all(chance[live][seen[live] < mech.p.threshold] == 0)
+    assert np.all(chance[live][(seen[live] >= mech.p.threshold)] > 0)
+
+
+def test_the_network_changes_towards_better_similar_peers():
+    model = make_model(seed=5, years=4, networks={**ON, "tie_change": 1.0})
+    before = set(map(frozenset, model.network.edges))
+    model.run()
+    after = set(map(frozenset, model.network.edges))
+    assert before != after
+    m = model.municipalities_state
+    assert all(m.in_network[a] and m.in_network[b] for a, b in model.network.edges)
 
 
 def _sick_leave_of(model, member: np.ndarray) -> float:
@@ -113,24 +126,32 @@ def _sick_leave_of(model, member: np.ndarray) -> float:
     return (f.sick_leave_pct * f.employees).sum() / f.employees.sum()
 
 
-def test_participants_commit_to_sick_leave_targets_and_take_less_sick_leave():
-    diffs = []
-    for seed in (1, 2, 3):
-        base, net = run(seed, 3), run(seed, 3, networks=ON)
-        member = net.municipalities_state.in_network
-        diffs.append(_sick_leave_of(net, member) - _sick_leave_of(base, member))
-    assert -1.5 < np.mean(diffs) < -0.1
-    u = net.units_state
-    inside = member[u.muni] & u.active & ~u.private
-    assert np.allclose(u.mgmt_support[inside], 0.5 + net.mechanism("networks").p.work_environment)
+def test_sick_leave_targets_are_targets_for_the_project_period_only():
+    """Members' sick-leave targets put a stake on sick leave while the projects run: managers
+    give more time to staff support then, and not after (no permanent bump)."""
+    model = make_model(seed=1, years=4, networks={**ON, "programme_years": 2})
+    u = model.units_state
+    model.run(12)
+    member = model.municipalities_state.in_network[u.muni] & u.active & ~u.private
+    p = model.mechanism("networks").p
+    assert np.allclose(u.stakes_sick[member], p.sick_leave_stakes)
+    during = u.mgmt_support[member].mean()
+    assert during > u.mgmt_support[~member & u.active & ~u.private].mean()
+    model.run(24)
+    assert np.all(u.stakes_sick == 0)
+    assert u.mgmt_support[member].mean() < during
 
 
 def test_programme_costs_stop_after_the_programme_period():
+    """Members pay their own project work less the state's stimulation funding; the state pays
+    the central programme."""
     model = make_model(seed=1, years=5, networks={**ON, "programme_years": 2})
     mech = model.mechanism("networks")
     model.run(1)
-    assert model.municipalities_state.reform_cost_month[mech.members].min() > 0
-    assert model.municipalities_state.reform_cost_month[~mech.members].max() == 0
+    own = mech.p.member_nok - mech.stimulation_nok(model)
+    cost = model.municipalities_state.reform_cost_month
+    assert np.allclose(cost[mech.members], own / 12)
+    assert cost[~mech.members].max() == 0
     model.run(24)
     assert model.municipalities_state.reform_cost_month.sum() == 0
 
@@ -151,7 +172,7 @@ def test_the_network_view_can_be_coloured_by_adopted_practices():
     assert np.allclose([attrs[i] for i in range(len(per_muni))], per_muni)
     national = model.outcomes.national().query("sector == 'all'").practices_adopted.iloc[-1]
     u = model.units_state
-    assert np.isclose(u.practices[u.active].sum(axis=1).mean(), national)
+    assert np.isclose((u.practices & ~u.trying)[u.active].sum(axis=1).mean(), national)
 
 
 def test_the_quality_network_scenario_switches_networks_on():

@@ -44,14 +44,19 @@ def test_a_bigger_budget_buys_staff_that_raise_quality_and_cost_per_client():
 
 
 def test_institutionalised_practices_raise_quality():
+    """Practices that help in a unit (their value plus the unit's fit is positive; some harm,
+    issue 12) raise its quality when adopted."""
     model = make_model(seed=3, years=1)
     model.step()
     prod, u = model.mechanism("production"), model.units_state
     prod.quality(model)
     before = u.quality.copy()
-    u.practices[:] = True
+    helpful = model.world.practice_quality[None, :] + model.world.fit_quality > 0
+    gains = (helpful & ~u.practices).any(axis=1)
+    u.practices[:] |= helpful
     prod.quality(model)
-    operating = u.active & (before > 0) & (before < 95)
+    operating = u.active & (before > 0) & (before < 95) & gains
+    assert operating.sum() > 100
     assert (u.quality[operating] > before[operating]).all()
 
 

@@ -50,7 +50,7 @@ def test_a_morris_sweep_of_the_model_writes_indices_and_a_plot(tmp_path):
     path.write_text('name = "m"\nscenarios = ["baseline"]\nreplications = 1\nyears = 1\n'
                     'base_seed = 8\n[design]\nkind = "morris"\nsamples = 2\n'
                     '[[parameters]]\nname = "budget.budget_level"\nlow = 0.9\nhigh = 1.1\n'
-                    '[[parameters]]\nname = "health.workload_demands"\nlow = 0.2\nhigh = 0.8\n'
+                    '[[parameters]]\nname = "health.workload_demands"\nlow = 0.1\nhigh = 0.4\n'
                     '[outputs]\nresolution = "final"\n')
     out = tmp_path / "out"
     assert main(["sweep", str(path), "--backend", "serial", "--out", str(out),

@@ -23,7 +23,7 @@ def _experiment(kind: str = "grid", samples: int = 4, **extra) -> Experiment:
     else:
         params = [{"name": "budget.budget_level", "low": 0.9, "high": 1.1},
                   {"name": "empowerment.intensity", "low": 0.0, "high": 1.0},
-                  {"name": "health.workload_demands", "low": 0.2, "high": 0.8}]
+                  {"name": "health.workload_demands", "low": 0.1, "high": 0.4}]
     return Experiment(name="t", scenarios=["baseline", "model_municipality"], replications=3,
                       years=1, base_seed=5, parameters=params,
                       design={"kind": kind, "samples": samples, **extra})
