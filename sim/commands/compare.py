@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from sim import __version__
 from sim.experiment import ALL_SECTORS, DEFAULT_OUTCOMES, Experiment, Outputs, describe_error
 from sim.outcomes import OUTCOMES
+from sim.provenance import code_version
 from sim.report import html, stats
 from sim.runner.plan import plan_runs
 from sim.runner.session import (EXIT_BAD_INPUT, EXIT_INTERRUPTED, add_backend_arguments, execute,
@@ -74,11 +75,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"reformsim: error: --out {args.out}: exists and is not a folder", file=sys.stderr)
         return EXIT_BAD_INPUT
     specs = plan_runs(experiment, scenarios)
-    store = RunStore(args.out).open()
+    store = RunStore(args.out, reuse_stale=args.reuse_stale).open()
     outcome = execute(specs, store, args, label="compare")
     if outcome.exit_code == EXIT_INTERRUPTED or not store.finished_ids():
         return outcome.exit_code
     results = store.read_results(specs)
+    args.stale_runs = len(store.stale_ids(dict.fromkeys(s.run_id for s in specs)))
     order = [s.name for s in scenarios if s.name in set(results["scenario"])]
     reference = REFERENCE if REFERENCE in order else order[0]
     table, report = build_report(results, scenarios, order, reference, args, experiment, outcome)
@@ -117,10 +119,16 @@ def _settings(args: argparse.Namespace, experiment: Experiment, order: list[str]
     command = "reformsim compare " + " ".join(args.scenarios) + (
         f" --replications {args.replications} --seed {args.seed} --scale {args.scale}"
         + (f" --years {args.years}" if args.years else ""))
-    return {"scenarios": ", ".join(order), "replications": str(experiment.replications),
-            "years": years, "scale": experiment.scale, "base seed": str(experiment.base_seed),
-            "reproduce with": " ".join(command.split()),
-            "made": f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} by reformsim {__version__}"}
+    settings = {"scenarios": ", ".join(order), "replications": str(experiment.replications),
+                "years": years, "scale": experiment.scale, "base seed": str(experiment.base_seed),
+                "reproduce with": " ".join(command.split()),
+                "made": f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} by reformsim "
+                        f"{__version__}",
+                "code version": code_version()}
+    if getattr(args, "stale_runs", 0):
+        settings["STALE RUNS"] = (f"{args.stale_runs} runs were made by other model code and "
+                                  "reused (--reuse-stale): not reproducible with this code")
+    return settings
 
 
 def write_outputs(store: RunStore, specs: list, results: pd.DataFrame, table: pd.DataFrame,

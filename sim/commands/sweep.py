@@ -44,12 +44,16 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         print(f"reformsim: error: --out {out}: exists and is not a folder", file=sys.stderr)
         return EXIT_BAD_INPUT
-    store = RunStore(out).open()
+    store = RunStore(out, reuse_stale=args.reuse_stale).open()
     store.write_text("experiment.toml", args.experiment.read_text(encoding="utf-8"))
     outcome = execute(specs, store, args, label=f"sweep {experiment.name}")
     if outcome.exit_code != EXIT_OK and not outcome.summary.failures:
         return outcome.exit_code
     results = store.combine(specs)
+    stale = store.stale_ids(dict.fromkeys(s.run_id for s in specs))
+    if stale:
+        store.write_text("STALE_RUNS.txt", "Runs made by other model code, reused with "
+                         "--reuse-stale (not recomputed):\n" + "\n".join(stale) + "\n")
     if results is not None:
         print(f"results: {results} ({len(specs) - len(outcome.summary.failures)} runs)",
               file=sys.stderr)

@@ -4,6 +4,12 @@ The run id is a hash of everything the run's numbers depend on: the scenario (it
 validated contents, so an edited scenario file is not mistaken for the old one), the overridden
 parameters, the seed, the years, the scale and the outputs kept. The same run in another sweep,
 or in the same sweep started again, has the same id, so it is never computed twice.
+
+The id has two parts, ``<key>-<code version>``: the key (24 hex digits) hashes the inputs above,
+the code version (``sim.provenance.code_version``) the source files that can change the numbers.
+After a model change every id changes, so a resumed sweep recomputes its runs instead of mixing
+old and new results; ``--reuse-stale`` (``RunStore(reuse_stale=True)``) is the explicit opt-in
+that accepts a stored run of the same key made by other code, and reports flag it.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from sim.experiment import Experiment, ExperimentError, Outputs
+from sim.provenance import code_version
 
 Scenario = BaseModel
 """A validated scenario (``sim.scenario``'s schema is built at run time, so typed as BaseModel)."""
@@ -50,7 +57,7 @@ class RunSpec:
 
 def run_id(scenario: Scenario, overrides: dict[str, float], seed: int, years: int, scale: str,
            outputs: Outputs) -> str:
-    """The key of a run: a hash of everything its results depend on."""
+    """The id of a run: a hash of everything its results depend on, then the code version."""
     key: dict[str, Any] = {
         "scenario": scenario.name,
         "scenario_contents": hashlib.sha256(scenario.model_dump_json().encode()).hexdigest(),
@@ -59,7 +66,7 @@ def run_id(scenario: Scenario, overrides: dict[str, float], seed: int, years: in
         "outputs": outputs.model_dump(mode="json"),
     }
     text = json.dumps(key, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
+    return f"{hashlib.sha256(text.encode()).hexdigest()[:24]}-{code_version()}"
 
 
 def plan_runs(experiment: Experiment, scenarios: list[Scenario]) -> list[RunSpec]:
