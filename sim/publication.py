@@ -58,13 +58,17 @@ class Check(_Strict):
       must lie inside the range; with ``expect = "direction"`` it must exclude zero on the side
       of the range (the range then gives the size found in the world, for the power statement).
 
-    Both report the smallest effect the check can detect (80 % power, two-sided 5 %) from the
+    * ``effect`` (Morris designs): the mean elementary effect of the parameter ``along`` on the
+      outcome over the whole design (the change over the parameter's range, SALib ``mu``), with
+      the 95 % interval ``mu ± t · sigma / sqrt(trajectories)``; ``expect`` as for differences.
+
+    All report the smallest effect the check can detect (80 % power, two-sided 5 %) from the
     replications' spread. ``history`` lists, with dates and reasons, any change to the check
     made after seeing a result; it is printed in the note's Validation section.
     """
 
     kind: Literal["increasing", "decreasing", "diminishing", "s_curve", "greater", "less",
-                  "between", "level", "difference"]
+                  "between", "level", "difference", "effect"]
     outcome: str
     along: str | None = None
     scenario: str | None = None
@@ -86,10 +90,19 @@ class Check(_Strict):
     in_sample: bool | None = Field(None, description="true: the model was fitted to this target")
     history: list[str] = Field(default_factory=list,
                                description="changes made after seeing a result, and why")
+    months: list[int] = Field(default_factory=list, description="months of the year (1-12) "
+                              "of the selected rows (monthly outputs); default: the whole year")
+    than_months: list[int] = Field(default_factory=list,
+                                   description="months of the year of the comparison rows")
+    known_failure: str = Field("", description="a documented shortfall: the check is evaluated "
+                               "and reported, its failure does not fail reproduce, and it "
+                               "failing to fail does (so the note is updated)")
 
     @model_validator(mode="after")
     def _world_checks_are_cited(self) -> Check:
-        if self.kind in ("level", "difference"):
+        if self.kind == "effect" and not self.along:
+            raise ValueError("an effect check needs 'along' (the varied parameter)")
+        if self.kind in ("level", "difference", "effect"):
             if not self.source:
                 raise ValueError(f"a {self.kind} check needs 'source' (where its range comes "
                                  "from)")
@@ -99,7 +112,7 @@ class Check(_Strict):
             if self.low is None and self.high is None:
                 raise ValueError(f"a {self.kind} check needs 'low' and/or 'high' (the "
                                  "real-world range)")
-            if self.expect == "direction" and not ((self.low is not None and self.low >= 0)
+            if self.expect == "direction" and self.kind != "level" and not ((self.low is not None and self.low >= 0)
                                                    or (self.high is not None and self.high <= 0)):
                 raise ValueError("expect = 'direction' needs a range on one side of zero "
                                  "(low >= 0 or high <= 0)")
@@ -108,7 +121,7 @@ class Check(_Strict):
     @property
     def world(self) -> bool:
         """A check against a cited real-world range (``level`` or ``difference``)."""
-        return self.kind in ("level", "difference")
+        return self.kind in ("level", "difference", "effect")
 
 
 DEFAULT_TOLERANCE: dict[str, float] = {

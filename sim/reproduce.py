@@ -260,7 +260,9 @@ def world_checks(published: Published, results: pd.DataFrame) -> list:
     """The experiment's checks against the world, evaluated on its runs (``sim.validation``)."""
     from sim.validation import evaluate
 
-    return [evaluate(results, item) for item in published.publication.checks if item.world]
+    experiment = published.experiment
+    return [evaluate(results, item, experiment) for item in published.publication.checks
+            if item.world]
 
 
 def write_validation(published: Published, results: pd.DataFrame) -> None:

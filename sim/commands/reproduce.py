@@ -62,11 +62,12 @@ def _run(args, published, publication, out: Path) -> int:  # noqa: ANN001
     results = run_tier(published, args.tier, out, args.workers, args.reuse_stale)
     rerun = summarise(results, experiment)
     outcomes = list(experiment.outputs.outcomes)
-    table = pd.read_csv(table_path)
+    table = pd.read_csv(table_path, dtype={"code_version": str, "lock": str})
     diffs = compare(table, rerun, publication, outcomes)
     checks = [(item, *check(rerun, item)) for item in publication.checks if not item.world]
     if args.tier == "full":  # the world checks need the full tier's replications for power
-        checks += [(v.check, v.holds, v.describe()) for v in world_checks(published, results)]
+        checks += [(v.check, v.passes, f"{v.status()}: {v.describe()}")
+                   for v in world_checks(published, results)]
     skipped = sum(item.world for item in publication.checks) if args.tier != "full" else 0
     print(provenance_line(table))
     stale = results.attrs.get("stale_runs", 0)
@@ -77,6 +78,8 @@ def _run(args, published, publication, out: Path) -> int:  # noqa: ANN001
     failed = bool(diffs) or not all(ok for _, ok, _ in checks)
     verdict = "DIFFERS" if failed else ("reproduced (with stale runs)" if stale else "reproduced")
     extra = f" ({skipped} world checks run on the full tier only)" if skipped else ""
+    known = sum(bool(item.known_failure) for item, ok, _ in checks if ok and item.world)
+    extra += f", {known} of them documented known failures" if known else ""
     print(f"{published.experiment.name} ({args.tier} tier): {verdict} — {len(rerun)} rows, "
           f"{len(diffs)} outside tolerance, "
           f"{sum(ok for _, ok, _ in checks)}/{len(checks)} checks hold{extra}")
