@@ -35,6 +35,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                    help="output folder (default results/calibration/<name>[-quick])")
     p.add_argument("--quick", action="store_true",
                    help="the file's [quick] tier: few particles and generations (CI)")
+    p.add_argument("--publish", action="store_true",
+                   help="also copy the posterior and its summaries beside the calibration file "
+                        "(e.g. calibration/posterior.parquet, calibration/report.html)")
+    p.add_argument("--write-defaults", type=Path, default=None, metavar="FILE",
+                   help="also write the posterior's medians as a defaults file; the model uses "
+                        "calibration/defaults.toml in place of the Params defaults when it "
+                        "exists (docs/calibration.md)")
     p.set_defaults(func=run)
     return p
 
@@ -92,6 +99,20 @@ def run(args: argparse.Namespace) -> int:
     store.write_frame("parameters.csv", parameters)
     store.write_frame("targets.csv", targets)
     store.write_text("report.html", render(report))
+    if args.publish and not args.quick:
+        folder = args.calibration.parent
+        from sim.io import atomic_write
+
+        for name in ("posterior.parquet", "parameters.csv", "targets.csv", "report.html"):
+            data = (out / name).read_bytes()
+            atomic_write(folder / name, lambda tmp, data=data: tmp.write_bytes(data))
+        print(f"published: {folder / 'posterior.parquet'}, {folder / 'report.html'}")
+    if args.write_defaults is not None:
+        from sim.abc.posterior import defaults_toml
+        from sim.io import write_text
+
+        write_text(defaults_toml(fit.posterior, str(args.calibration)), args.write_defaults)
+        print(f"defaults (posterior medians): {args.write_defaults}")
     outside = targets[~targets["inside"]]
     print(parameters.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(targets[["target", "value", "low", "high", "model_mean", "inside", "outside_by"]]

@@ -63,6 +63,7 @@ class ComparisonReport:
     scenarios: list[ScenarioInfo]
     files: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    uncertainty: str = ""                          # HTML: parameter vs stochastic (--posterior)
 
 
 def render(report: ComparisonReport) -> str:
@@ -72,6 +73,7 @@ def render(report: ComparisonReport) -> str:
         f"<title>{_e(report.title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{_e(report.title)}</h1>", _settings(report), _failures(report),
         "<h2>Outcomes in the last simulated year</h2>", _headline_table(report),
+        report.uncertainty,
         "<h2>Over time</h2>", _plots(report),
         "<h2>By sector (last year, mean over replications)</h2>", _sector_table(report),
         "<h2>Scenario definitions</h2>", _scenarios(report),

@@ -69,10 +69,13 @@ def run_id(scenario: Scenario, overrides: dict[str, float], seed: int, years: in
     return f"{hashlib.sha256(text.encode()).hexdigest()[:24]}-{code_version()}"
 
 
-def plan_runs(experiment: Experiment, scenarios: list[Scenario]) -> list[RunSpec]:
+def plan_runs(experiment: Experiment, scenarios: list[Scenario],
+              draws: list[dict[str, float]] | None = None) -> list[RunSpec]:
     """Every run of the experiment, ordered by scenario, parameter point and replication.
 
     Every scenario and every point use the same replication seeds (common random numbers).
+    With ``draws`` (parameter sets from a posterior, ``sim.abc.posterior``), replication ``r``
+    also sets the parameters of draw ``r mod len(draws)``, the same in every scenario and point.
     """
     seeds = experiment.seeds()
     points = experiment.points()
@@ -80,8 +83,9 @@ def plan_runs(experiment: Experiment, scenarios: list[Scenario]) -> list[RunSpec
     for scenario in scenarios:
         years = experiment.years or scenario.years
         data = scenario.model_dump(mode="json")
-        for p, overrides in enumerate(points):
+        for p, point in enumerate(points):
             for r, seed in enumerate(seeds):
+                overrides = {**point, **draws[r % len(draws)]} if draws else point
                 rid = run_id(scenario, overrides, seed, years, experiment.scale, experiment.outputs)
                 specs.append(RunSpec(scenario.name, data, overrides, p, r, seed, years,
                                      experiment.scale, experiment.outputs, rid))
