@@ -76,9 +76,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"reformsim: error: cannot reach the Dask scheduler {args.scheduler}: {err}",
               file=sys.stderr)
         return EXIT_BAD_INPUT
+    described = backend.describe()
     print(f"calibrate {calibration.name} ({tier}): {len(priors)} parameters, "
           f"{len(calibration.targets)} targets, {calibration.smc.population} particles x "
-          f"{calibration.smc.generations} generations on {backend.describe()}; out {out}",
+          f"{calibration.smc.generations} generations on {described}; out {out}",
           file=sys.stderr)
     try:
         with backend:
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     parameters = parameter_table(fit.posterior, priors)
     report = CalibrationReport(calibration, str(args.calibration), tier, fit, parameters,
-                               targets, priors, time.perf_counter() - start, backend.describe())
+                               targets, priors, time.perf_counter() - start, described)
     store = RunStore(out)
     store.write_frame("posterior.parquet", fit.posterior)
     store.write_frame("parameters.csv", parameters)

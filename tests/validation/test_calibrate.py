@@ -95,3 +95,14 @@ def test_a_bad_calibration_file_is_one_line_and_exit_2(tiny, tmp_path, capsys, e
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and str(tiny) in err and message in err
     assert not (tmp_path / "x").exists()  # nothing half-written
+
+
+@pytest.mark.dask
+def test_the_calibration_runs_on_the_dask_backend(tiny, tmp_path, capsys):
+    tiny.write_text(TINY.replace("population = 6\ngenerations = 2", "population = 4\n"
+                                 "generations = 1"), encoding="utf-8")
+    out = tmp_path / "dask"
+    assert main(["calibrate", str(tiny), "--quick", "--backend", "dask", "--workers", "2",
+                 "--out", str(out)]) == 0
+    assert "local Dask cluster" in capsys.readouterr().err
+    assert len(pd.read_parquet(out / "posterior.parquet")) == 4
