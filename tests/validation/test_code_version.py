@@ -69,3 +69,22 @@ def test_a_resumed_sweep_after_a_model_change_recomputes_unless_stale_runs_are_a
     assert _counts(stale.stderr) == (0, 2)
     assert "WARNING: 2 of 2 runs were made by other model code" in stale.stderr
     assert (out / "STALE_RUNS.txt").exists()
+
+
+def test_reproduce_into_a_kept_folder_after_a_code_change_recomputes_or_flags_stale_runs(
+        package_copy, tmp_path):
+    out = tmp_path / "rerun"
+    args = ["reproduce", "sick_leave_baseline", "--tier", "ci", "--workers", "1", "--out", str(out)]
+    first = package_copy.run(*args)
+    assert first.returncode == 0 and "same code" in first.stdout, first.stdout + first.stderr
+    runs = len(list((out / "runs").glob("*.parquet")))
+    package_copy.append("sim/model.py", "\n# a code change that leaves the numbers alone\n")
+    stale = package_copy.run(*args, "--reuse-stale")
+    assert stale.returncode == 0, stale.stdout + stale.stderr
+    assert "WARNING: 3 runs were made by other model code" in stale.stdout
+    assert "reproduced (with stale runs)" in stale.stdout
+    assert len(list((out / "runs").glob("*.parquet"))) == runs  # nothing recomputed
+    fresh = package_copy.run(*args)
+    assert fresh.returncode == 0 and "WARNING" not in fresh.stdout
+    assert "DIFFERENT CODE" in fresh.stdout  # the published table names the code that made it
+    assert len(list((out / "runs").glob("*.parquet"))) == 2 * runs  # recomputed, side by side
