@@ -22,7 +22,7 @@ PACKAGE = Path(__file__).resolve().parent
 PRESENTATION: tuple[str, ...] = (
     "commands/", "dashboard/", "report/", "runner/execute.py", "runner/executors.py",
     "runner/progress.py", "runner/session.py", "runner/store.py", "runner/__init__.py",
-    "abc/", "cli.py", "docs.py", "__main__.py", "provenance.py", "reproduce.py",
+    "calibrate/", "cli.py", "docs.py", "__main__.py", "provenance.py", "reproduce.py",
     "publication.py", "validation.py", "calibration.py", "api.py",
 )
 """Source files (relative to the package, folders end in /) that cannot change a run's numbers."""

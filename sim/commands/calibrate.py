@@ -47,10 +47,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.abc.config import CalibrationError, load_calibration
-    from sim.abc.fit import run_fit
-    from sim.abc.model import ParticleModel
-    from sim.abc.report import CalibrationReport, parameter_table, predictive, render
+    from sim.calibrate.config import CalibrationError, load_calibration
+    from sim.calibrate.fit import run_fit
+    from sim.calibrate.model import ParticleModel
+    from sim.calibrate.report import CalibrationReport, parameter_table, predictive, render
     from sim.runner.executors import open_backend
     from sim.runner.store import RunStore
     from sim.scenario import load_scenario
@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
             atomic_write(folder / name, lambda tmp, data=data: tmp.write_bytes(data))
         print(f"published: {folder / 'posterior.parquet'}, {folder / 'report.html'}")
     if args.write_defaults is not None:
-        from sim.abc.posterior import defaults_toml
+        from sim.calibrate.posterior import defaults_toml
         from sim.io import write_text
 
         write_text(defaults_toml(fit.posterior, str(args.calibration)), args.write_defaults)

@@ -122,7 +122,7 @@ def posterior_draws(args: argparse.Namespace, base_seed: int) -> list[dict[str, 
             print("reformsim: error: --draws needs --posterior FILE", file=sys.stderr)
             return EXIT_BAD_INPUT
         return []
-    from sim.abc.posterior import PosteriorError, draw_overrides, load_posterior
+    from sim.calibrate.posterior import PosteriorError, draw_overrides, load_posterior
 
     try:
         posterior = load_posterior(args.posterior)

@@ -78,7 +78,7 @@ def _draws(args: argparse.Namespace, experiment: Experiment) -> list[dict[str, f
         if args.draws is not None:
             raise ExperimentError("--draws needs --posterior FILE")
         return None
-    from sim.abc.posterior import PosteriorError, draw_overrides, load_posterior
+    from sim.calibrate.posterior import PosteriorError, draw_overrides, load_posterior
 
     try:
         posterior = load_posterior(args.posterior)

@@ -74,7 +74,7 @@ def plan_runs(experiment: Experiment, scenarios: list[Scenario],
     """Every run of the experiment, ordered by scenario, parameter point and replication.
 
     Every scenario and every point use the same replication seeds (common random numbers).
-    With ``draws`` (parameter sets from a posterior, ``sim.abc.posterior``), replication ``r``
+    With ``draws`` (parameter sets from a posterior, ``sim.calibrate.posterior``), replication ``r``
     also sets the parameters of draw ``r mod len(draws)``, the same in every scenario and point.
     """
     seeds = experiment.seeds()

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.abc.config import CalibrationError, load_calibration
+from sim.calibrate.config import CalibrationError, load_calibration
 from sim.cli import main
 
 TINY = """

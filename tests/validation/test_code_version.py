@@ -76,7 +76,7 @@ def test_reproduce_into_a_kept_folder_after_a_code_change_recomputes_or_flags_st
     out = tmp_path / "rerun"
     args = ["reproduce", "sick_leave_baseline", "--tier", "ci", "--workers", "1", "--out", str(out)]
     first = package_copy.run(*args)
-    assert first.returncode == 0 and "same code" in first.stdout, first.stdout + first.stderr
+    assert first.returncode == 0 and "reproduced" in first.stdout, first.stdout + first.stderr
     runs = len(list((out / "runs").glob("*.parquet")))
     package_copy.append("sim/model.py", "\n# a code change that leaves the numbers alone\n")
     stale = package_copy.run(*args, "--reuse-stale")

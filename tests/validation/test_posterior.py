@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.abc.posterior import defaults_toml, draw_overrides, load_posterior, summary
+from sim.calibrate.posterior import defaults_toml, draw_overrides, load_posterior, summary
 from sim.cli import main
 from sim.experiment import Experiment
 from sim.report.uncertainty import decompose

@@ -24,7 +24,7 @@ class PosteriorError(ValueError):
 
 def load_posterior(path: str | Path) -> pd.DataFrame:
     """A posterior table (``posterior.parquet``): one column per parameter and ``weight``."""
-    from sim.abc.config import CalibrationError, declared_range
+    from sim.calibrate.config import CalibrationError, declared_range
 
     path = Path(path)
     try:
@@ -62,7 +62,7 @@ def draw_overrides(posterior: pd.DataFrame, n: int, base_seed: int) -> list[dict
 
 def summary(posterior: pd.DataFrame) -> dict[str, float]:
     """The posterior's summary: each parameter's weighted median."""
-    from sim.abc.report import weighted_quantile
+    from sim.calibrate.report import weighted_quantile
 
     w = posterior["weight"].to_numpy(dtype=float)
     return {name: weighted_quantile(posterior[name].to_numpy(), w, 0.5)

@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.abc.config import Calibration
-from sim.abc.model import Distance, ParticleModel, key
+from sim.calibrate.config import Calibration
+from sim.calibrate.model import Distance, ParticleModel, key
 from sim.io import write_text
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.abc.config import Calibration, Target
+from sim.calibrate.config import Calibration, Target
 
 STAFF_OUTCOMES = ("sick_leave_pct", "turnover_pct")
 """Outcomes about employees: a group of sectors is weighted by employees (as in the official

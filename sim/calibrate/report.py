@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.abc.config import Calibration
-from sim.abc.fit import Fit
-from sim.abc.model import ParticleModel, particle_seed, statistics
+from sim.calibrate.config import Calibration
+from sim.calibrate.fit import Fit
+from sim.calibrate.model import ParticleModel, particle_seed, statistics
 
 PREDICTIVE_DRAWS = 40
 
