@@ -33,6 +33,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     add_world_argument(p)
     p.add_argument("--out", type=Path, default=None,
                    help="output folder (default: results/<experiment name>)")
+    p.add_argument("--posterior", type=Path, default=None, metavar="FILE",
+                   help="draw each replication's parameters from this posterior (the same "
+                        "draws for every scenario and point); writes uncertainty.csv")
+    p.add_argument("--draws", type=int, default=None, metavar="D",
+                   help="with --posterior: distinct draws (default: half the replications)")
     p.set_defaults(func=run)
     return p
 
@@ -41,8 +46,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         experiment = load_experiment(args.experiment)
         world = load_world(args.world) if getattr(args, "world", None) else None
-        specs = plan_runs(experiment, resolve_scenarios(experiment, args.experiment), world=world,
-                          by_municipality=False)
+        draws = _draws(args, experiment)
+        specs = plan_runs(experiment, resolve_scenarios(experiment, args.experiment), draws,
+                          world=world, by_municipality=False)
     except ExperimentError as err:
         print(f"reformsim: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -50,12 +56,16 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         print(f"reformsim: error: --out {out}: exists and is not a folder", file=sys.stderr)
         return EXIT_BAD_INPUT
-    store = RunStore(out).open()
+    store = RunStore(out, reuse_stale=args.reuse_stale).open()
     store.write_text("experiment.toml", args.experiment.read_text(encoding="utf-8"))
     outcome = execute(specs, store, args, label=f"sweep {experiment.name}")
     if outcome.exit_code != EXIT_OK and not outcome.summary.failures:
         return outcome.exit_code
     results = store.combine(specs)
+    stale = store.stale_ids(dict.fromkeys(s.run_id for s in specs))
+    if stale:
+        store.write_text("STALE_RUNS.txt", "Runs made by other model code, reused with "
+                         "--reuse-stale (not recomputed):\n" + "\n".join(stale) + "\n")
     if results is not None:
         print(f"results: {results} ({len(specs) - len(outcome.summary.failures)} runs)",
               file=sys.stderr)
@@ -63,7 +73,47 @@ def run(args: argparse.Namespace) -> int:
               f"FROM '{results}' GROUP BY scenario\\\").show()\"", file=sys.stderr)
     if outcome.exit_code == EXIT_OK and experiment.design.kind in ("sobol", "morris"):
         write_sensitivity(experiment, store)
+    if draws and results is not None:
+        write_uncertainty(experiment, store, len(draws))
     return outcome.exit_code
+
+
+def _draws(args: argparse.Namespace, experiment: Experiment) -> list[dict[str, float]] | None:
+    """The parameter draws of ``--posterior`` (None without it); ExperimentError if unusable."""
+    if args.posterior is None:
+        if args.draws is not None:
+            raise ExperimentError("--draws needs --posterior FILE")
+        return None
+    from sim.calibrate.posterior import PosteriorError, draw_overrides, load_posterior
+
+    try:
+        posterior = load_posterior(args.posterior)
+    except PosteriorError as err:
+        raise ExperimentError(f"--posterior {err}") from None
+    n = args.draws or max(1, experiment.replications // 2)
+    if not 1 <= n <= experiment.replications:
+        raise ExperimentError(f"--draws {n}: must be between 1 and the experiment's "
+                              f"replications ({experiment.replications})")
+    clash = set(experiment.parameter_names) & set(posterior.columns)
+    if clash:
+        raise ExperimentError(f"--posterior {args.posterior}: {sorted(clash)[0]!r} is both varied "
+                              "by the experiment and drawn from the posterior")
+    return draw_overrides(posterior, n, experiment.base_seed)
+
+
+def write_uncertainty(experiment: Experiment, store: RunStore, n_draws: int) -> None:
+    """Stochastic and parameter parts of each scenario and point's variance (uncertainty.csv)."""
+    from sim.report.stats import final_values_parquet
+    from sim.report.uncertainty import decompose
+
+    outcomes = list(experiment.outputs.outcomes)
+    final = final_values_parquet(str(store.results_path), outcomes,
+                                 sector=experiment.outputs.sectors[0])
+    parts = decompose(final, outcomes, n_draws, keys=("scenario", "point"))
+    store.write_frame("uncertainty.csv", parts)
+    print(f"parameters drawn from the posterior ({n_draws} draws): intervals include parameter "
+          f"uncertainty; stochastic and parameter parts: {store.out / 'uncertainty.csv'}",
+          file=sys.stderr)
 
 
 def write_sensitivity(experiment: Experiment, store: RunStore) -> None:
