@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 
-.PHONY: env compare test chromium lock bench
+.PHONY: env compare test validate chromium lock bench
 
 env: $(STAMP)
 
@@ -31,6 +31,15 @@ chromium:
 test: env chromium
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not browser"
 	$(BIN)/python -m pytest -m browser
+
+# The full tier of every published experiment, compared with its full.csv and its checks against
+# the world, and the quick tier of the calibration (run by .ci/run after the tests).
+PUBLISHED = $(shell grep -l '^\[publish\]' experiments/*.toml | xargs -n1 basename | sed 's/\.toml$$//')
+validate: env
+	@for name in $(PUBLISHED); do \
+	  start=$$(date +%s); $(BIN)/reformsim reproduce $$name --workers 2 || exit 1; \
+	  echo "$$name: $$(( $$(date +%s) - start )) s"; done
+	$(BIN)/reformsim calibrate calibration/default.toml --quick --workers 2 --out "$$(mktemp -d)"
 
 lock:
 	$(BIN)/python -m pip install --quiet uv

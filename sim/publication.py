@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _Strict(BaseModel):
@@ -44,10 +44,31 @@ class Check(_Strict):
       than ``margin``; the comparison rows are the same selection with ``than`` (a scenario),
       ``than_sector`` and ``than_where`` replacing their counterparts;
     * ``between``: the mean lies in [``low``, ``high``].
+
+    Checks against the world (``sim.validation``; every published experiment uses these), each
+    with the real-world range [``low``, ``high``] it is compared with (either end may be open),
+    its ``source`` (docs/sources.md) and whether the model was fitted to it (``in_sample``):
+
+    * ``level``: the mean over replications of the selected rows (the 95 % interval across
+      replications) must lie inside the range;
+    * ``difference``: the paired difference, replication by replication (common random
+      numbers: the same seeds, and with a posterior the same parameter draws), of the selected
+      rows minus the comparison rows (``than``, ``than_sector``, ``than_where``) — in percent of
+      the comparison rows with ``relative = true``. With ``expect = "within"`` its 95 % interval
+      must lie inside the range; with ``expect = "direction"`` it must exclude zero on the side
+      of the range (the range then gives the size found in the world, for the power statement).
+
+    * ``effect`` (Morris designs): the mean elementary effect of the parameter ``along`` on the
+      outcome over the whole design (the change over the parameter's range, SALib ``mu``), with
+      the 95 % interval ``mu ± t · sigma / sqrt(trajectories)``; ``expect`` as for differences.
+
+    All report the smallest effect the check can detect (80 % power, two-sided 5 %) from the
+    replications' spread. ``history`` lists, with dates and reasons, any change to the check
+    made after seeing a result; it is printed in the note's Validation section.
     """
 
     kind: Literal["increasing", "decreasing", "diminishing", "s_curve", "greater", "less",
-                  "between"]
+                  "between", "level", "difference", "effect"]
     outcome: str
     along: str | None = None
     scenario: str | None = None
@@ -61,6 +82,46 @@ class Check(_Strict):
     low: float | None = None
     high: float | None = None
     says: str = Field("", description="the pattern in words, as in the note")
+    expect: Literal["within", "direction"] = Field(
+        "within", description="difference: interval inside the range, or excluding zero on "
+                              "the range's side")
+    relative: bool = Field(False, description="difference in percent of the comparison rows")
+    source: str = Field("", description="where the real-world range comes from")
+    in_sample: bool | None = Field(None, description="true: the model was fitted to this target")
+    history: list[str] = Field(default_factory=list,
+                               description="changes made after seeing a result, and why")
+    months: list[int] = Field(default_factory=list, description="months of the year (1-12) "
+                              "of the selected rows (monthly outputs); default: the whole year")
+    than_months: list[int] = Field(default_factory=list,
+                                   description="months of the year of the comparison rows")
+    known_failure: str = Field("", description="a documented shortfall: the check is evaluated "
+                               "and reported, its failure does not fail reproduce, and it "
+                               "failing to fail does (so the note is updated)")
+
+    @model_validator(mode="after")
+    def _world_checks_are_cited(self) -> Check:
+        if self.kind == "effect" and not self.along:
+            raise ValueError("an effect check needs 'along' (the varied parameter)")
+        if self.kind in ("level", "difference", "effect"):
+            if not self.source:
+                raise ValueError(f"a {self.kind} check needs 'source' (where its range comes "
+                                 "from)")
+            if self.in_sample is None:
+                raise ValueError(f"a {self.kind} check needs 'in_sample' (true if the model "
+                                 "was fitted to it)")
+            if self.low is None and self.high is None:
+                raise ValueError(f"a {self.kind} check needs 'low' and/or 'high' (the "
+                                 "real-world range)")
+            if self.expect == "direction" and self.kind != "level" and not ((self.low is not None and self.low >= 0)
+                                                   or (self.high is not None and self.high <= 0)):
+                raise ValueError("expect = 'direction' needs a range on one side of zero "
+                                 "(low >= 0 or high <= 0)")
+        return self
+
+    @property
+    def world(self) -> bool:
+        """A check against a cited real-world range (``level`` or ``difference``)."""
+        return self.kind in ("level", "difference", "effect")
 
 
 DEFAULT_TOLERANCE: dict[str, float] = {

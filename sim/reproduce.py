@@ -17,9 +17,12 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment import Experiment, load_experiment
+from sim.provenance import code_version, lock_hash
 from sim.publication import Check, Publication
 
 TIERS = ("full", "ci")
+PROVENANCE = ("code_version", "lock")
+"""Columns of a published table that say which code and which lock file made it."""
 
 
 @dataclass
@@ -67,8 +70,13 @@ def find(name_or_path: str | Path) -> Published:
     return Published(path, load_experiment(path))
 
 
-def run_tier(published: Published, tier: str, out: Path, workers: int | None = None) -> pd.DataFrame:
-    """Run (or resume) one tier into ``out``; return its results table."""
+def run_tier(published: Published, tier: str, out: Path, workers: int | None = None,
+             reuse_stale: bool = False) -> pd.DataFrame:
+    """Run (or resume) one tier into ``out``; return its results table.
+
+    Runs stored in ``out`` by other model code are recomputed unless ``reuse_stale``; the
+    number reused is in ``results.attrs["stale_runs"]``.
+    """
     from sim.runner.execute import run_specs
     from sim.runner.executors import open_backend
     from sim.runner.plan import plan_runs, resolve_scenarios
@@ -76,7 +84,7 @@ def run_tier(published: Published, tier: str, out: Path, workers: int | None = N
 
     experiment = published.tier(tier)
     specs = plan_runs(experiment, resolve_scenarios(experiment, published.path))
-    store = RunStore(out).open()
+    store = RunStore(out, reuse_stale=reuse_stale).open()
     with open_backend("local" if (workers or 2) > 1 else "serial", workers) as backend:
         summary = run_specs(specs, store, backend, progress=sys.stderr.isatty(),
                             label=f"{experiment.name} ({tier})")
@@ -86,7 +94,9 @@ def run_tier(published: Published, tier: str, out: Path, workers: int | None = N
         first = summary.failures[0]
         raise RuntimeError(f"{len(summary.failures)} run(s) failed, e.g. {first.scenario} seed "
                            f"{first.seed}: {first.error}")
-    return store.read_results(specs)
+    results = store.read_results(specs)
+    results.attrs["stale_runs"] = len(store.stale_ids(dict.fromkeys(s.run_id for s in specs)))
+    return results
 
 
 def summarise(results: pd.DataFrame, experiment: Experiment) -> pd.DataFrame:
@@ -123,7 +133,7 @@ def compare(published: pd.DataFrame, rerun: pd.DataFrame, publication: Publicati
             outcomes: list[str]) -> list[Difference]:
     """Every published number that the rerun misses by more than its tolerance (or lacks)."""
     keys = [c for c in published.columns if c not in outcomes and not c.endswith("_ci95")
-            and c != "runs"]
+            and c != "runs" and c not in PROVENANCE]
     left = _rounded_keys(published, keys).set_index(keys)
     right = _rounded_keys(rerun, keys).set_index(keys)
     diffs = []
@@ -196,6 +206,19 @@ def _select(summary: pd.DataFrame, scenario: str | None, sector: str, where: dic
     return rows
 
 
+def provenance_line(published: pd.DataFrame) -> str:
+    """Which code and lock file made the published table, against this code and lock file."""
+    def first(column: str) -> str:
+        return str(published[column].iloc[0]) if column in published.columns and len(published) \
+            else "unknown"
+
+    made, lock = first("code_version"), first("lock")
+    now, now_lock = code_version(), lock_hash()
+    same = "same code" if made == now else "DIFFERENT CODE"
+    return (f"published by code {made} (lock {lock}); rerun by code {now} (lock {now_lock}): "
+            f"{same}")
+
+
 def render_report(diffs: list[Difference], checks: list[tuple[Check, bool, str]]) -> str:
     """A readable account of a reproduction."""
     lines = []
@@ -214,7 +237,7 @@ def publish(published: Published, tier: str, out: Path, workers: int | None = No
     from sim.io import write_text
 
     results = run_tier(published, tier, out, workers)
-    table = summarise(results, published.tier(tier))
+    table = with_provenance(summarise(results, published.tier(tier)))
     path = published.table_path(tier)
     write_text(table.to_csv(index=False, float_format="%.6g"), path)
     if tier == "full":
@@ -223,7 +246,42 @@ def publish(published: Published, tier: str, out: Path, workers: int | None = No
         figures(table, published.experiment, published.folder)
         if published.experiment.design.kind in ("sobol", "morris"):
             _sensitivity(published, results)
+        write_validation(published, results)
     return path
+
+
+def with_provenance(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with the code version and the lock file's hash as its last columns."""
+    table = table.copy()
+    table["code_version"] = code_version()
+    table["lock"] = lock_hash()
+    return table
+
+
+def world_checks(published: Published, results: pd.DataFrame) -> list:
+    """The experiment's checks against the world, evaluated on its runs (``sim.validation``)."""
+    from sim.validation import evaluate
+
+    experiment = published.experiment
+    return [evaluate(results, item, experiment) for item in published.publication.checks
+            if item.world]
+
+
+def write_validation(published: Published, results: pd.DataFrame) -> None:
+    """``checks.csv`` (every world check's estimate, interval, power) and the note's Validation
+    section, regenerated from the experiment file and the full tier's runs."""
+    from sim.io import write_text
+    from sim.validation import replace_section, validation_section
+
+    verdicts = world_checks(published, results)
+    if not verdicts:
+        return
+    frame = pd.DataFrame([v.row() for v in verdicts])
+    write_text(frame.to_csv(index=False, float_format="%.6g"), published.folder / "checks.csv")
+    note_path = published.folder / "NOTE.md"
+    note = note_path.read_text(encoding="utf-8") if note_path.exists() else ""
+    section = validation_section(verdicts, published.experiment.replications)
+    write_text(replace_section(note, section), note_path)
 
 
 def _sensitivity(published: Published, results: pd.DataFrame) -> None:

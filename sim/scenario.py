@@ -114,9 +114,22 @@ def with_overrides(scenario: BaseModel, overrides: dict[str, Any],
     return validate(data, origin)
 
 
+CALIBRATED_DEFAULTS = SCENARIO_DIR.parent / "calibration" / "defaults.toml"
+"""Calibrated defaults (docs/calibration.md): when this file exists, its values replace the
+Params tables' defaults under every scenario. Written by ``reformsim calibrate --write-defaults``
+from a posterior's medians; absent by default."""
+
+
 @cache
 def _default_dump() -> dict[str, Any]:
-    return scenario_class()().model_dump()
+    defaults = scenario_class()().model_dump()
+    if CALIBRATED_DEFAULTS.exists():
+        layer = _read_toml(CALIBRATED_DEFAULTS)
+        try:
+            defaults = scenario_class().model_validate(_merge(defaults, layer)).model_dump()
+        except ValidationError as err:
+            raise ScenarioError(describe_error(err, str(CALIBRATED_DEFAULTS))) from None
+    return defaults
 
 
 def _defaults() -> dict[str, Any]:

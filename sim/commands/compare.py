@@ -22,6 +22,7 @@ from sim import __version__
 from sim.commands import _checks
 from sim.experiment import ALL_SECTORS, DEFAULT_OUTCOMES, Experiment, Outputs, describe_error
 from sim.outcomes import OUTCOMES
+from sim.provenance import code_version
 from sim.report import html, stats
 from sim.runner.plan import plan_runs
 from sim.runner.session import (EXIT_BAD_INPUT, EXIT_INTERRUPTED, add_backend_arguments, execute,
@@ -62,6 +63,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--out", type=Path, default=Path("results/compare"), metavar="DIR",
                    help="output folder (default results/compare)")
     add_world_argument(p)
+    p.add_argument("--posterior", type=Path, default=None, metavar="FILE",
+                   help="draw each replication's parameters from this posterior (e.g. "
+                        "calibration/posterior.parquet): intervals then include parameter "
+                        "uncertainty; the same draws in every scenario")
+    p.add_argument("--draws", type=positive_int, default=None, metavar="D",
+                   help="with --posterior: distinct parameter draws (default: half the "
+                        "replications, so each draw runs with two seeds or more)")
     add_backend_arguments(p)
     p.set_defaults(func=run)
     return p
@@ -83,8 +91,11 @@ def run(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         print(f"reformsim: error: --out {args.out}: exists and is not a folder", file=sys.stderr)
         return EXIT_BAD_INPUT
-    specs = plan_runs(experiment, scenarios, world=world)
-    store = RunStore(args.out).lock().open()
+    draws = posterior_draws(args, experiment.base_seed)
+    if isinstance(draws, int):
+        return draws
+    specs = plan_runs(experiment, scenarios, draws or None, world=world)
+    store = RunStore(args.out, reuse_stale=args.reuse_stale).lock().open()
     outcome = execute(specs, store, args, label="compare")
     if outcome.exit_code == EXIT_INTERRUPTED or outcome.summary.lost or not store.finished_ids():
         return outcome.exit_code
@@ -95,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
         local = municipality_table(results[results["municipality"] != "all"],
                                    list(DEFAULT_OUTCOMES))
         results = results[results["municipality"] == "all"].drop(columns="municipality")
+    args.stale_runs = len(store.stale_ids(dict.fromkeys(s.run_id for s in specs)))
     order = [s.name for s in scenarios if s.name in set(results["scenario"])]
     reference = REFERENCE if REFERENCE in order else order[0]
     table, report = build_report(results, scenarios, order, reference, args, experiment, outcome)
@@ -103,6 +115,20 @@ def run(args: argparse.Namespace) -> int:
         report.settings["municipalities"] = f"{args.world} ({len(world)}: {', '.join(world.names)})"
         report.files.append("municipalities.csv: the table by municipality")
         store.write_frame("municipalities.csv", local)
+    if draws:
+        from sim.report import uncertainty
+
+        n_draws = len(draws)
+        parts = uncertainty.decompose(stats.final_values(results, list(DEFAULT_OUTCOMES)),
+                                      list(DEFAULT_OUTCOMES), n_draws, reference)
+        store.write_frame("uncertainty.csv", parts)
+        report.uncertainty = uncertainty.render(parts, str(args.posterior), n_draws,
+                                                experiment.replications)
+        report.settings["parameters"] = (f"drawn from {args.posterior} ({n_draws} draws, "
+                                         "shared by every scenario): intervals include "
+                                         "parameter uncertainty")
+        report.files.append("uncertainty.csv: stochastic and parameter parts of the variance")
+        print(uncertainty_summary(parts))
     write_outputs(store, specs, stored, table, report)
     print(terminal_table(table, order))
     print(market_table(report.markets, order))
@@ -111,6 +137,38 @@ def run(args: argparse.Namespace) -> int:
     print(f"report: {store.out / 'report.html'}   data: {store.results_path} (and .csv), "
           f"{store.out / 'summary.csv'}")
     return outcome.exit_code
+
+
+def posterior_draws(args: argparse.Namespace, base_seed: int) -> list[dict[str, float]] | int:
+    """The parameter draws of ``--posterior`` (``[]`` without it), or an exit code."""
+    if args.posterior is None:
+        if args.draws is not None:
+            print("reformsim: error: --draws needs --posterior FILE", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        return []
+    from sim.calibrate.posterior import PosteriorError, draw_overrides, load_posterior
+
+    try:
+        posterior = load_posterior(args.posterior)
+    except PosteriorError as err:
+        print(f"reformsim: error: --posterior {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    n = args.draws or max(1, args.replications // 2)
+    if n > args.replications:
+        print(f"reformsim: error: --draws {n}: at most --replications ({args.replications})",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return draw_overrides(posterior, n, base_seed)
+
+
+def uncertainty_summary(parts: pd.DataFrame) -> str:
+    """One line per outcome of the differences (or levels): the parameter share."""
+    rows = parts
+    lines = ["share of the variance of a run due to parameter uncertainty (the rest is "
+             "stochastic):"]
+    lines += [f"  {r.scenario}: {r.outcome} {r.parameter_share:.0%} (sd parameter "
+              f"{r.sd_parameter:.3g}, stochastic {r.sd_stochastic:.3g})" for r in rows.itertuples()]
+    return "\n".join(lines)
 
 
 def build_report(results: pd.DataFrame, scenarios: list, order: list[str], reference: str,
@@ -157,11 +215,19 @@ def _settings(args: argparse.Namespace, experiment: Experiment, order: list[str]
     command = "reformsim compare " + " ".join(args.scenarios) + (
         f" --replications {args.replications} --seed {args.seed} --scale {args.scale}"
         + (f" --years {args.years}" if args.years else "")
-        + (f" --world {args.world}" if getattr(args, "world", None) else ""))
-    return {"scenarios": ", ".join(order), "replications": str(experiment.replications),
-            "years": years, "scale": experiment.scale, "base seed": str(experiment.base_seed),
-            "reproduce with": " ".join(command.split()),
-            "made": f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} by reformsim {__version__}"}
+        + (f" --world {args.world}" if getattr(args, "world", None) else "")
+        + (f" --posterior {args.posterior}" if getattr(args, "posterior", None) else "")
+        + (f" --draws {args.draws}" if getattr(args, "draws", None) else ""))
+    settings = {"scenarios": ", ".join(order), "replications": str(experiment.replications),
+                "years": years, "scale": experiment.scale, "base seed": str(experiment.base_seed),
+                "reproduce with": " ".join(command.split()),
+                "made": f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} by reformsim "
+                        f"{__version__}",
+                "code version": code_version()}
+    if getattr(args, "stale_runs", 0):
+        settings["STALE RUNS"] = (f"{args.stale_runs} runs were made by other model code and "
+                                  "reused (--reuse-stale): not reproducible with this code")
+    return settings
 
 
 def write_outputs(store: RunStore, specs: list, results: pd.DataFrame, table: pd.DataFrame,

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from sim.commands import _checks
-from sim.experiment import Experiment, expected_points, load_experiment
+from sim.experiment import Experiment, ExperimentError, expected_points, load_experiment
 from sim.runner.plan import plan_runs, resolve_scenarios
 from sim.runner.session import EXIT_OK, add_backend_arguments, execute
 from sim.runner.store import RunStore
@@ -37,6 +37,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--dry-run", action="store_true",
                    help="check the experiment file and its scenarios, print how many runs it "
                         "plans, and run nothing")
+    p.add_argument("--posterior", type=Path, default=None, metavar="FILE",
+                   help="draw each replication's parameters from this posterior (the same "
+                        "draws for every scenario and point); writes uncertainty.csv")
+    p.add_argument("--draws", type=int, default=None, metavar="D",
+                   help="with --posterior: distinct draws (default: half the replications)")
     p.set_defaults(func=run)
     return p
 
@@ -48,15 +53,20 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "dry_run", False):
         return dry_run(experiment, scenarios, args)
     world = load_world(args.world) if getattr(args, "world", None) else None
-    specs = plan_runs(experiment, scenarios, world=world, by_municipality=False)
+    draws = _draws(args, experiment)
+    specs = plan_runs(experiment, scenarios, draws, world=world, by_municipality=False)
     out: Path = args.out or Path("results") / experiment.name
     _checks.check_out(out)
-    store = RunStore(out).lock().open()
+    store = RunStore(out, reuse_stale=args.reuse_stale).lock().open()
     store.write_text("experiment.toml", args.experiment.read_text(encoding="utf-8"))
     outcome = execute(specs, store, args, label=f"sweep {experiment.name}")
     if outcome.exit_code != EXIT_OK and not outcome.summary.failures:
         return outcome.exit_code
     results = store.combine(specs)
+    stale = store.stale_ids(dict.fromkeys(s.run_id for s in specs))
+    if stale:
+        store.write_text("STALE_RUNS.txt", "Runs made by other model code, reused with "
+                         "--reuse-stale (not recomputed):\n" + "\n".join(stale) + "\n")
     if results is not None:
         print(f"results: {results} ({len(specs) - len(outcome.summary.failures)} runs)",
               file=sys.stderr)
@@ -64,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
               f"FROM '{results}' GROUP BY scenario\\\").show()\"", file=sys.stderr)
     if outcome.exit_code == EXIT_OK and experiment.design.kind in ("sobol", "morris"):
         write_sensitivity(experiment, store)
+    if draws and results is not None:
+        write_uncertainty(experiment, store, len(draws))
     return outcome.exit_code
 
 
@@ -85,6 +97,44 @@ def dry_run(experiment: Experiment, scenarios: list, args: argparse.Namespace) -
           f"{experiment.replications} replication(s) = {runs} runs ({kind} design, "
           f"{experiment.scale} scale); nothing was run")
     return EXIT_OK
+
+
+def _draws(args: argparse.Namespace, experiment: Experiment) -> list[dict[str, float]] | None:
+    """The parameter draws of ``--posterior`` (None without it); ExperimentError if unusable."""
+    if args.posterior is None:
+        if args.draws is not None:
+            raise ExperimentError("--draws needs --posterior FILE")
+        return None
+    from sim.calibrate.posterior import PosteriorError, draw_overrides, load_posterior
+
+    try:
+        posterior = load_posterior(args.posterior)
+    except PosteriorError as err:
+        raise ExperimentError(f"--posterior {err}") from None
+    n = args.draws or max(1, experiment.replications // 2)
+    if not 1 <= n <= experiment.replications:
+        raise ExperimentError(f"--draws {n}: must be between 1 and the experiment's "
+                              f"replications ({experiment.replications})")
+    clash = set(experiment.parameter_names) & set(posterior.columns)
+    if clash:
+        raise ExperimentError(f"--posterior {args.posterior}: {sorted(clash)[0]!r} is both varied "
+                              "by the experiment and drawn from the posterior")
+    return draw_overrides(posterior, n, experiment.base_seed)
+
+
+def write_uncertainty(experiment: Experiment, store: RunStore, n_draws: int) -> None:
+    """Stochastic and parameter parts of each scenario and point's variance (uncertainty.csv)."""
+    from sim.report.stats import final_values_parquet
+    from sim.report.uncertainty import decompose
+
+    outcomes = list(experiment.outputs.outcomes)
+    final = final_values_parquet(str(store.results_path), outcomes,
+                                 sector=experiment.outputs.sectors[0])
+    parts = decompose(final, outcomes, n_draws, keys=("scenario", "point"))
+    store.write_frame("uncertainty.csv", parts)
+    print(f"parameters drawn from the posterior ({n_draws} draws): intervals include parameter "
+          f"uncertainty; stochastic and parameter parts: {store.out / 'uncertainty.csv'}",
+          file=sys.stderr)
 
 
 def write_sensitivity(experiment: Experiment, store: RunStore) -> None:

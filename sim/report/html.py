@@ -65,6 +65,7 @@ class ComparisonReport:
     failures: list[str] = field(default_factory=list)
     municipalities: pd.DataFrame | None = None     # your own municipalities: last-year means
     markets: pd.DataFrame | None = None            # stats.sector_means of the market outcomes
+    uncertainty: str = ""                          # HTML: parameter vs stochastic (--posterior)
 
 
 def render(report: ComparisonReport) -> str:
@@ -74,6 +75,7 @@ def render(report: ComparisonReport) -> str:
         f"<title>{_e(report.title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{_e(report.title)}</h1>", _settings(report), _failures(report),
         "<h2>Outcomes in the last simulated year</h2>", _headline_table(report),
+        report.uncertainty,
         "<h2>Over time</h2>", _plots(report),
         "<h2>By sector (last year, mean over replications)</h2>", _sector_table(report),
         *(["<h2>By municipality (last year, mean over replications)</h2>",

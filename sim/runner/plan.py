@@ -4,6 +4,12 @@ The run id is a hash of everything the run's numbers depend on: the scenario (it
 validated contents, so an edited scenario file is not mistaken for the old one), the overridden
 parameters, the seed, the years, the scale and the outputs kept. The same run in another sweep,
 or in the same sweep started again, has the same id, so it is never computed twice.
+
+The id has two parts, ``<key>-<code version>``: the key (24 hex digits) hashes the inputs above,
+the code version (``sim.provenance.code_version``) the source files that can change the numbers.
+After a model change every id changes, so a resumed sweep recomputes its runs instead of mixing
+old and new results; ``--reuse-stale`` (``RunStore(reuse_stale=True)``) is the explicit opt-in
+that accepts a stored run of the same key made by other code, and reports flag it.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from sim.experiment import Experiment, ExperimentError, Outputs
+from sim.provenance import code_version
 
 Scenario = BaseModel
 """A validated scenario (``sim.scenario``'s schema is built at run time, so typed as BaseModel)."""
@@ -52,7 +59,7 @@ class RunSpec:
 
 def run_id(scenario: Scenario, overrides: dict[str, float], seed: int, years: int, scale: str,
            outputs: Outputs) -> str:
-    """The key of a run: a hash of everything its results depend on."""
+    """The id of a run: a hash of everything its results depend on, then the code version."""
     key: dict[str, Any] = {
         "scenario": scenario.name,
         "scenario_contents": hashlib.sha256(scenario.model_dump_json().encode()).hexdigest(),
@@ -61,14 +68,17 @@ def run_id(scenario: Scenario, overrides: dict[str, float], seed: int, years: in
         "outputs": outputs.model_dump(mode="json"),
     }
     text = json.dumps(key, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
+    return f"{hashlib.sha256(text.encode()).hexdigest()[:24]}-{code_version()}"
 
 
-def plan_runs(experiment: Experiment, scenarios: list[Scenario], world: Any = None,
+def plan_runs(experiment: Experiment, scenarios: list[Scenario],
+              draws: list[dict[str, float]] | None = None, world: Any = None,
               by_municipality: bool | None = None) -> list[RunSpec]:
     """Every run of the experiment, ordered by scenario, parameter point and replication.
 
     Every scenario and every point use the same replication seeds (common random numbers).
+    With ``draws`` (parameter sets from a posterior, ``sim.calibrate.posterior``), replication ``r``
+    also sets the parameters of draw ``r mod len(draws)``, the same in every scenario and point.
     ``world``: a municipalities file (``sim.worldfile.WorldFile``) every run is built from;
     ``by_municipality`` (default: with a world) keeps each municipality's last-year means too.
     """
@@ -80,8 +90,9 @@ def plan_runs(experiment: Experiment, scenarios: list[Scenario], world: Any = No
     for scenario in scenarios:
         years = experiment.years or scenario.years
         data = scenario.model_dump(mode="json")
-        for p, overrides in enumerate(points):
+        for p, point in enumerate(points):
             for r, seed in enumerate(seeds):
+                overrides = {**point, **draws[r % len(draws)]} if draws else point
                 rid = run_id(scenario, overrides, seed, years, experiment.scale, experiment.outputs)
                 if world is not None or keep_local:
                     rid = _with_world(rid, world, keep_local)

@@ -34,6 +34,9 @@ def add_backend_arguments(p: argparse.ArgumentParser) -> None:
                    help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
                         "(implies --backend dask; see docs/runner.md for SLURM)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--reuse-stale", action="store_true",
+                   help="accept runs stored in --out by an older version of the model code "
+                        "instead of recomputing them (flagged in the output; default: recompute)")
 
 
 def positive_int(text: str) -> int:
@@ -110,6 +113,10 @@ def execute(specs: Sequence[RunSpec], store: RunStore, args: argparse.Namespace,
         return Outcome(summary, EXIT_INTERRUPTED)
     print(f"{len(summary.computed)} runs computed, {summary.skipped} skipped (already stored), "
           f"{len(summary.failures)} failed, in {summary.seconds:.1f} s", file=sys.stderr)
+    stale = store.stale_ids(dict.fromkeys(s.run_id for s in specs))
+    if stale:
+        print(f"WARNING: {len(stale)} of {unique} runs were made by other model code and reused "
+              "(--reuse-stale); rerun without it to recompute them", file=sys.stderr)
     if summary.failures:
         print_failures(summary, store)
         return Outcome(summary, EXIT_FAILED_RUNS)

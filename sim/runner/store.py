@@ -11,6 +11,11 @@ Every file is written to a temporary name in the same directory and then moved i
 ``os.replace``, so a run's file is either complete or absent: after Ctrl-C, a killed worker or a
 crash, the finished runs are exactly the files in ``runs/``, and a new start computes the rest.
 Only the parent process writes; workers send their tables back.
+
+Run ids end in the code version (``<key>-<code version>``, see ``sim.runner.plan``), so a run
+stored by other code is not "finished" for this code and is computed again. With
+``reuse_stale=True`` (``--reuse-stale``) a stored run of the same key made by other code stands
+in for it; ``stale`` records which, so reports can flag them.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.io import TMP_MARK, atomic_write
+from sim.provenance import code_version
 from sim.runner.plan import RunSpec
 
 LOCK_NAME = "sweep.lock"
@@ -72,8 +78,10 @@ class Failure:
 class RunStore:
     """The output directory of a sweep or a comparison."""
 
-    def __init__(self, out: str | Path) -> None:
+    def __init__(self, out: str | Path, *, reuse_stale: bool = False) -> None:
         self.out = Path(out)
+        self.reuse_stale = reuse_stale
+        self.stale: dict[str, str] = {}  # run id of this code -> stored id made by other code
         self.runs_dir = self.out / "runs"
         self.failures_path = self.out / "failures.json"
         self.results_path = self.out / "results.parquet"
@@ -133,14 +141,28 @@ class RunStore:
         """Run ids with a complete results file."""
         if not self.runs_dir.is_dir():
             return set()
-        return {p.stem for p in self.runs_dir.glob("*.parquet")}
+        stems = {p.stem for p in self.runs_dir.glob("*.parquet")}
+        if not self.reuse_stale:
+            return stems
+        version = code_version()
+        for stem in sorted(stems):
+            key, _, made_by = stem.partition("-")
+            alias = f"{key}-{version}"
+            if made_by and made_by != version and alias not in stems:
+                self.stale[alias] = stem
+        return stems | set(self.stale)
+
+    def stale_ids(self, run_ids: Iterable[str]) -> list[str]:
+        """Which of ``run_ids`` are answered by a stored run made by other code."""
+        return [r for r in run_ids if r in self.stale]
 
     def run_path(self, run_id: str) -> Path:
-        return self.runs_dir / f"{run_id}.parquet"
+        return self.runs_dir / f"{self.stale.get(run_id, run_id)}.parquet"
 
     def write_run(self, run_id: str, table: pd.DataFrame) -> Path:
         """Store one finished run's table, atomically."""
         arrow = pa.Table.from_pandas(table, preserve_index=False)
+        self.stale.pop(run_id, None)
         return atomic_write(self.run_path(run_id), lambda tmp: pq.write_table(arrow, tmp))
 
     def read_run(self, run_id: str) -> pd.DataFrame:
