@@ -12,7 +12,8 @@ session's *Play* never waits for another session's computation, only for its own
 ask for the same run (the comparison preset, say) share it, and the cache keeps a bounded number of
 recordings. A run built from an uploaded municipalities file (``sim.worldfile.WorldFile``) is sent
 to the worker as plain data (``WorldFile.to_data``) and keyed by the file's contents, so sessions
-with different worlds never share a recording. :func:`shutdown` stops the workers at once (the server calls it on SIGTERM/Ctrl-C).
+with different worlds never share a recording. :func:`shutdown` stops the workers at once (the
+server calls it on SIGTERM/Ctrl-C).
 
 This module imports no Solara: the workers load only the model.
 """
