@@ -132,7 +132,14 @@ def network_data(dm: DashboardModel) -> dict[str, Any] | None:
            for i, n in enumerate(nodes)}
     return {"nodes": nodes, "edges": [(nodes[a], nodes[b]) for a, b in net["edges"]],
             "index_edges": list(net["edges"]), "pos": pos, "practices": net["practices"],
-            "member": np.asarray(net["member"], dtype=bool)}
+            "member": np.asarray(net["member"], dtype=bool), "labels": node_labels(run, nodes)}
+
+
+def node_labels(run: Any, nodes: list[Any]) -> list[str]:
+    """The label under each municipality's dot: its name from your municipalities file, or its
+    number in the synthetic world."""
+    labels = list(getattr(run, "node_labels", None) or [])
+    return [labels[int(n)] if 0 <= int(n) < len(labels) else str(n) for n in nodes]
 
 
 def network_svg(dm: DashboardModel) -> bytes | None:
@@ -140,7 +147,7 @@ def network_svg(dm: DashboardModel) -> bytes | None:
     if data is None:
         return None
     return svg.network_chart(dm.mine.positions, data["index_edges"], data["practices"],
-                             data["member"], [str(n) for n in data["nodes"]])
+                             data["member"], data["labels"])
 
 
 def network_figure(dm: DashboardModel) -> Figure:
@@ -156,8 +163,8 @@ def network_figure(dm: DashboardModel) -> Figure:
                     vmax=max(4.0, float(data["practices"].max()) + 1), s=160,
                     edgecolors=np.where(data["member"], "black", "white"), linewidths=1.6,
                     zorder=2)
-    for i, n in enumerate(data["nodes"]):
-        ax.annotate(str(n), xy[i], xytext=(0, -11), textcoords="offset points", fontsize=7,
+    for i, label in enumerate(data["labels"]):
+        ax.annotate(label, xy[i], xytext=(0, -11), textcoords="offset points", fontsize=7,
                     ha="center", va="top", color="#333", zorder=3)
     cbar = fig.colorbar(sc, ax=ax, fraction=0.05, pad=0.02)
     cbar.set_label("practices adopted (number)", fontsize=9)
@@ -193,7 +200,14 @@ def municipality_options(dm: DashboardModel) -> list[str]:
 
 def units_table(dm: DashboardModel, municipality: str | None) -> pd.DataFrame:
     """The units of one municipality in your run at the month shown: sector, owner, clients,
-    staff, quality..."""
+    staff, quality...
+
+    ``municipality`` is one of ``municipality_options`` (the recording's labels, in the order of
+    the municipalities' indices), so its position is the index the units' ``muni`` array holds:
+    a unit is shown when its own municipality index is the chosen one -- never compared with an
+    agent's ``unique_id`` (Mesa counts those from 1, which showed the units of the municipality
+    before the chosen one too).
+    """
     run = dm.mine
     if run is None or not run.municipalities:
         return pd.DataFrame()
@@ -292,7 +306,8 @@ def SideBySide(model: DashboardModel):
         Prose(f"<span class='reformsim-label-mine'>{html.escape(model.label('mine'))}</span>"
               f" (solid line){': ' + changes if changes else ''}<br>"
               f"<span class='reformsim-label-other'>{html.escape(model.label('other'))}</span>"
-              " (dashed line)", small=True)
+              " (dashed line)<br><span class='reformsim-world'>Both runs: "
+              f"{html.escape(model.world_label())}</span>", small=True)
         for problem in model.problems[-5:]:
             solara.Error(problem, classes=["reformsim-refused"])
         if not model.running and model.month >= model.horizon:
@@ -340,7 +355,8 @@ def _refresh_when_ready(model: DashboardModel, cancel: Any) -> None:
 def export_csv(dm: DashboardModel) -> bytes:
     df = dm.export_frame()
     header = "# reformsim dashboard run; lever changes: " + \
-             (", ".join(f"{k}={v}" for k, v in dm.overrides.items()) or "none") + "\n"
+             (", ".join(f"{k}={v}" for k, v in dm.overrides.items()) or "none") + \
+             f"; municipalities: {dm.world_label()}\n"
     return header.encode() + df.to_csv(index=False).encode()
 
 

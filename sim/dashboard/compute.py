@@ -8,9 +8,12 @@ session (one worker per core) and sends back a :class:`Recording` -- the nationa
 and each year's learning network. The page then plays the recording back month by month, so a
 session's *Play* never waits for another session's computation, only for its own two runs.
 
-:class:`RunCache` hands out one future per (scenario, seed, scale): two participants who ask
-for the same run (the comparison preset, say) share it, and the cache keeps a bounded number of
-recordings. :func:`shutdown` stops the workers at once (the server calls it on SIGTERM/Ctrl-C).
+:class:`RunCache` hands out one future per (scenario, seed, scale, world): two participants who
+ask for the same run (the comparison preset, say) share it, and the cache keeps a bounded number of
+recordings. A run built from an uploaded municipalities file (``sim.worldfile.WorldFile``) is sent
+to the worker as plain data (``WorldFile.to_data``) and keyed by the file's contents, so sessions
+with different worlds never share a recording. :func:`shutdown` stops the workers at once (the
+server calls it on SIGTERM/Ctrl-C).
 
 This module imports no Solara: the workers load only the model.
 """
@@ -61,6 +64,10 @@ class Recording:
     active, per month.
     ``network``: the learning network after ``12 * y`` months, for every year ``y``.
     ``months``: how many months were computed; ``error``: why the run stopped early, if it did.
+    ``municipalities``: one label per municipality in index order (``"3: Havbyen"`` with a world
+    file, ``"Municipality 3"`` in the synthetic world); ``node_labels``: the short label the
+    network view writes under each dot (the name, or the index); ``world``: the municipalities
+    file's name, or None for the synthetic world.
     """
 
     name: str
@@ -77,6 +84,8 @@ class Recording:
     unit_fields: list[str]
     positions: np.ndarray              # municipalities x 2
     network: dict[int, dict[str, Any]] = field(default_factory=dict)
+    node_labels: list[str] = field(default_factory=list)
+    world: str | None = None
     error: str | None = None
     seconds: float = 0.0
 
@@ -105,20 +114,25 @@ class Recording:
 
 
 # ------------------------------------------------------------------------------ in the worker
-def record_run(scenario_data: dict[str, Any], seed: int, scale: str) -> Recording:
+def record_run(scenario_data: dict[str, Any], seed: int, scale: str,
+               world_data: dict[str, Any] | None = None) -> Recording:
     """Run the scenario for its horizon in this (worker) process and record what the page shows.
 
-    The model is built and run exactly as ``sim.simulate.simulate`` does, so the national table
-    is bit for bit the one ``reformsim run`` writes for the same scenario, seed and scale.
+    ``world_data``: a municipalities file as plain data (``WorldFile.to_data``), or None for the
+    synthetic world of ``scale``. The model is built and run exactly as ``sim.simulate.simulate``
+    does, so the national table is bit for bit the one ``reformsim run`` writes for the same
+    scenario, seed and scale (and ``--world FILE``).
     """
     import time
 
     from sim.model import ReformModel
     from sim.scenario import validate
+    from sim.worldfile import WorldFile
 
     start = time.perf_counter()
     scenario = validate(scenario_data, origin=str(scenario_data.get("name", "dashboard")))
-    model = ReformModel(scenario=scenario, seed=seed, scale=scale)
+    world = WorldFile.from_data(world_data) if world_data is not None else None
+    model = ReformModel(scenario=scenario, seed=seed, scale=scale, world=world)
     horizon = int(model.years * 12)
     u = model.units_state
     n_units = len(u.active)
@@ -158,6 +172,8 @@ def record_run(scenario_data: dict[str, Any], seed: int, scale: str) -> Recordin
     return Recording(
         name=scenario.name, seed=seed, horizon=horizon, months=month, national=national,
         municipalities=[_muni_name(a) for a in munis],
+        node_labels=[_node_label(a) for a in munis],
+        world=world.source if world is not None else None,
         unit_muni=muni, unit_sector=sector,
         unit_active=active, unit_private=private, units=units, unit_fields=fields,
         positions=_positions(model), network=network, error=error,
@@ -181,6 +197,12 @@ def _muni_name(a: Any) -> str:
     idx = getattr(a, "index", a.unique_id)
     name = getattr(a, "name", None)
     return f"{idx}: {name}" if name and str(name) != str(idx) else f"Municipality {idx}"
+
+
+def _node_label(a: Any) -> str:
+    """The label under a municipality's dot in the network view: its name, else its index."""
+    name = getattr(a, "name", None)
+    return str(name) if name else str(getattr(a, "index", a.unique_id))
 
 
 def _positions(model: Any) -> np.ndarray:
@@ -221,10 +243,13 @@ def _warm() -> int:
 
 
 # ------------------------------------------------------------------------------ in the server
-def run_key(scenario: Any, seed: int, scale: str) -> str:
-    """What a recording depends on: the validated scenario's contents, the seed, the scale."""
+def run_key(scenario: Any, seed: int, scale: str, world: Any = None) -> str:
+    """What a recording depends on: the validated scenario's contents, the seed, the scale and
+    the municipalities file's contents (its rows: ``world`` is a ``WorldFile`` or None)."""
     text = json.dumps({"scenario": scenario.model_dump(mode="json"), "seed": int(seed),
-                       "scale": scale}, sort_keys=True)
+                       "scale": scale,
+                       "world": world.to_data()["rows"] if world is not None else None},
+                      sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
@@ -278,8 +303,10 @@ class RunCache:
         return [p.pid for p in (getattr(pool, "_processes", None) or {}).values()] if pool else []
 
     # runs --------------------------------------------------------------------------------
-    def request(self, scenario: Any, seed: int, scale: str) -> cf.Future:
-        key = run_key(scenario, seed, scale)
+    def request(self, scenario: Any, seed: int, scale: str, world: Any = None) -> cf.Future:
+        """The future recording of ``scenario`` at ``seed`` and ``scale``, built from the
+        municipalities file ``world`` (a ``WorldFile``) when given."""
+        key = run_key(scenario, seed, scale, world)
         with self._lock:
             future = self._runs.get(key)
             if future is not None and not self._failed(future):
@@ -287,11 +314,12 @@ class RunCache:
                 self._users[id(future)] = self._users.get(id(future), 0) + 1
                 return future
             data = scenario.model_dump(mode="json")
+            world_data = world.to_data() if world is not None else None
             try:
-                future = self._executor().submit(record_run, data, int(seed), scale)
+                future = self._executor().submit(record_run, data, int(seed), scale, world_data)
             except BrokenProcessPool:
                 self._pool = None
-                future = self._executor().submit(record_run, data, int(seed), scale)
+                future = self._executor().submit(record_run, data, int(seed), scale, world_data)
             self._count += 1
             self._order[id(future)] = self._count
             self._users[id(future)] = 1

@@ -8,7 +8,9 @@ asks for two ``ReformModel`` runs at workshop scale: *yours* (the preset with yo
 and the *comparison* (another preset, unchanged). Both use the same seed, so a difference between
 them is the policy's and not chance. The runs are computed whole in the server's worker pool
 (``sim.dashboard.compute``) and played back month by month: what the page shows for a seed is
-bit for bit what ``reformsim run`` writes for it.
+bit for bit what ``reformsim run`` writes for it. With an uploaded municipalities file
+(``world``, a ``sim.worldfile.WorldFile``) both runs are built from it, as
+``reformsim run PRESET --world FILE --seed N`` builds its run.
 
 It never raises on bad input: a value that is out of range, of the wrong type or refused by the
 scenario schema is *refused* -- the preset's value is kept and the reason is listed in
@@ -94,8 +96,10 @@ class DashboardModel(mesa.Model):
 
     def __init__(self, preset: str = DEFAULT_PRESET, compare_with: str = DEFAULT_COMPARE,
                  seed: Any = DEFAULT_SEED, scale: str = SCALE, scenario: Any = None,
-                 cache: Any = None, **levers: Any) -> None:
+                 cache: Any = None, world: Any = None, **levers: Any) -> None:
         # ``scenario`` is what Mesa's Reset passes for its own (empty) Scenario: not ours, ignored.
+        # ``world``: your municipalities (``sim.worldfile.WorldFile``), or None: the synthetic
+        # world of ``scale``. Both runs are built from it.
         self.problems: list[str] = []
         names = preset_names()
         if preset not in names:
@@ -115,6 +119,7 @@ class DashboardModel(mesa.Model):
         self.compare_with = compare_with
         self.seed_value = seed_value
         self.scale = scale
+        self.world = world
 
         base = load_preset(preset)
         self.overrides = self._overrides(base, levers)
@@ -144,7 +149,7 @@ class DashboardModel(mesa.Model):
         self.futures: dict[str, Any] = {}
         for which, scen in (("mine", mine), ("other", self.scenario_other)):
             try:
-                self.futures[which] = self.cache.request(scen, seed_value, scale)
+                self.futures[which] = self.cache.request(scen, seed_value, scale, world=world)
             except Exception as err:  # noqa: BLE001 - e.g. the server is stopping
                 self.problems.append(f"The run could not be started: {err}")
                 self.running = False
@@ -279,6 +284,12 @@ class DashboardModel(mesa.Model):
             return f"Your scenario: {self.preset}{changed}"
         return f"Comparison: {self.compare_with}"
 
+    def world_label(self) -> str:
+        """What both runs are built from: the municipalities file, or the synthetic world."""
+        if self.world is None:
+            return f"the synthetic world ({self.scale} scale)"
+        return f"{self.world.source} ({len(self.world)} municipalities)"
+
     def export_frame(self) -> pd.DataFrame:
         """Both runs' national outcomes (all sectors) with the run's settings, for download."""
         frames = []
@@ -294,6 +305,7 @@ class DashboardModel(mesa.Model):
             frames.append(df)
         out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         out.attrs["overrides"] = dict(self.overrides)
+        out.attrs["world"] = self.world_label()
         return out
 
 
@@ -309,7 +321,8 @@ def _kernel_closed_event() -> Any:
 
 @dataclass
 class RunSetup:
-    """What the page's *Reset* runs: the sidebar's preset, comparison and seed plus the levers moved.
+    """What the page's *Reset* runs: the sidebar's preset, comparison, seed and municipalities file
+    plus the levers moved.
 
     The dashboard makes one per choice of preset/comparison/seed (a new choice starts with no lever
     moved, i.e. the preset's own values) and records every lever the user moves with
@@ -324,6 +337,8 @@ class RunSetup:
     compare_with: str = DEFAULT_COMPARE
     seed: Any = DEFAULT_SEED
     moved: dict[str, Any] = field(default_factory=dict)
+    world: Any = None
+    """Your municipalities (``sim.worldfile.WorldFile``) both runs are built from, or None."""
 
     def move(self, param: str, value: Any) -> None:
         """Record that the lever ``param`` (``Lever.param_name``) was set to ``value``."""
@@ -332,7 +347,7 @@ class RunSetup:
     def kwargs(self) -> dict[str, Any]:
         """``DashboardModel`` keywords: the settings and the moved levers (the rest: the preset's)."""
         return {"preset": self.preset, "compare_with": self.compare_with, "seed": self.seed,
-                **self.moved}
+                "world": self.world, **self.moved}
 
     def build(self) -> DashboardModel:
         return self.model_class()()

@@ -3,7 +3,10 @@
 The uploaded file is validated exactly as ``--world FILE`` is (``sim.worldfile.load_world``); a
 bad file is refused on the page with the same one line (the file's name, the row, the column,
 what is allowed, what was found) and the runs keep their world. An accepted file replaces the
-synthetic world of both runs, and its municipalities' names appear in the municipality view.
+synthetic world of both runs: it goes to the worker pool as plain data (``WorldFile.to_data``)
+and is part of the runs' key (``sim.dashboard.compute.run_key``), so a run is bit for bit
+``reformsim run PRESET --world FILE --seed N``. Its municipalities' names appear in the
+municipality view and under the dots of the network view.
 """
 
 from __future__ import annotations

@@ -243,3 +243,49 @@ def test_export_data_and_chart(page, dashboard_url, tmp_path):
     info.value.save_as(png)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page.log.assert_clean()
+
+
+DROP_FILE = """([name, text]) => {
+  // Solara's FileDrop reads event.dataTransfer.items[i].webkitGetAsEntry().file(): a drag from
+  // the desktop cannot be made in headless Chromium, so the drop event carries a real File the
+  // same way; the upload (chunks over the widget channel), validation and runs are the page's.
+  const zone = document.querySelector('.reformsim-world-upload .solara-file-drop');
+  const file = new File([text], name, {type: 'text/csv'});
+  const entry = {isFile: true, file: (ok) => ok(file)};
+  const event = new Event('drop', {bubbles: true, cancelable: true});
+  Object.defineProperty(event, 'dataTransfer', {value: {items: [{webkitGetAsEntry: () => entry}]}});
+  zone.dispatchEvent(event);
+}"""
+
+
+def network_svg_text(page) -> str:
+    """The SVG document the network image shows (the image widget's bytes, via its blob URL)."""
+    return page.evaluate("async () => { const img = document.querySelector("
+                         "'img.reformsim-chart-network'); return await (await fetch(img.src))"
+                         ".text(); }")
+
+
+def test_an_uploaded_world_names_the_municipalities_on_the_page(page, dashboard_url):
+    from sim.worldfile import load_world
+
+    example = Path(__file__).resolve().parents[2] / "worlds" / "example_region.csv"
+    names = load_world(example).names
+    open_dashboard(page, dashboard_url)
+    expect(page.locator(".reformsim-world")).to_contain_text("synthetic world")
+    page.evaluate(DROP_FILE, ["region.csv", example.read_text(encoding="utf-8")])
+    expect(page.locator(".reformsim-world")).to_contain_text(
+        "Both runs: region.csv (12 municipalities)", timeout=LOAD_TIMEOUT)
+    expect(page.locator(".reformsim-world-upload")).to_contain_text("Havbyen")
+    page.locator("img.reformsim-chart-network").wait_for(timeout=LOAD_TIMEOUT)
+    page.get_by_role("button", name="Step", exact=True).click()
+    wait_month(page, 1, timeout=LOAD_TIMEOUT)
+    drawn = network_svg_text(page)
+    assert all(f">{name}</text>" in drawn for name in names), drawn[:400]
+    choose(page, "Municipality", f"1: {names[1]}")
+    expect(page.locator(".reformsim-units")).to_be_visible()
+    assert "No units" not in page.locator(".reformsim-municipality").inner_text()
+    screenshot(page, "dashboard-world-upload")
+    page.get_by_role("button", name="Back to the synthetic world").click()
+    expect(page.locator(".reformsim-world")).to_contain_text("synthetic world",
+                                                             timeout=LOAD_TIMEOUT)
+    page.log.assert_clean()
