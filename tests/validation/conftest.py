@@ -14,15 +14,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class Copy:
-    """``sim/``, ``scenarios/`` and ``experiments/`` copied to a folder; ``run`` starts Python
+    """``sim/``, ``scenarios/``, ``experiments/`` and ``worlds/`` copied to a folder; ``run`` starts Python
     there, so ``import sim`` finds the copy (and its edits), not the installed package."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-        for name in ("sim", "scenarios", "experiments"):
+        for name in ("sim", "scenarios", "experiments", "worlds"):
             shutil.copytree(ROOT / name, folder / name, ignore=ignore)
-        shutil.copy(ROOT / "requirements.lock", folder / "requirements.lock")
+        # a checkout (sim.resources): the built-in files are read from beside the package
+        for name in ("requirements.lock", "pyproject.toml"):
+            shutil.copy(ROOT / name, folder / name)
 
     def edit(self, relative: str, old: str, new: str) -> None:
         path = self.folder / relative
