@@ -39,6 +39,7 @@ import solara
 from mesa.visualization import SolaraViz
 
 from sim.dashboard import components as c
+from sim.dashboard import frames
 from sim.dashboard.world_upload import WorldUpload
 from sim.dashboard.levers import LEVERS_BY_PARAM
 from sim.dashboard.levers import model_params as lever_params
@@ -52,8 +53,9 @@ from sim.dashboard.runs import (
     presets,
 )
 
-# Mesa's Play and Step end with ``force_update()``: ours renders the page once, not once per view
-mesa.visualization.solara_viz.force_update = c.force_update
+# Mesa's Play and Step end with ``force_update()``: ours asks the session's renderer thread for a
+# frame (``sim.dashboard.frames``), so the play loop never waits for the page
+mesa.visualization.solara_viz.force_update = frames.request
 
 TITLE = "reformsim: decentralisation reforms in local government"
 PLAY_INTERVAL_MS = 20
@@ -190,6 +192,8 @@ def Dashboard():
     solara.use_effect(lambda: model.close, [model])  # a new choice, or the page is gone
     model_r = solara.use_reactive(model)
     key = f"{s['preset']}-{s['compare_with']}-{s['seed']}-{world_key}"
+    # this session's renderer: draws the frames Play, Step and Reset ask for (stops with the page)
+    solara.use_thread(frames.renderer, dependencies=[], intrusive_cancel=False)
     solara.Style(c.CSS)
     with solara.Sidebar():
         ScenarioPanel(settings)

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from mesa.visualization.utils import update_counter
 
 from sim import SECTORS
-from sim.dashboard import svg
+from sim.dashboard import frames, svg
 from sim.dashboard.compute import INT_FIELDS, UNIT_FIELDS
 from sim.dashboard.levers import available_levers
 from sim.dashboard.runs import DashboardModel
@@ -318,37 +318,15 @@ def SideBySide(model: DashboardModel):
         ExportButtons(model)
 
 
-def force_update() -> None:
-    """Mesa's ``force_update`` (the page shows the next step), as one render of the page.
-
-    Four views read Mesa's update counter; changing it outside a render makes Solara re-render
-    the page once per view, one after another. Inside the session's render context the four
-    updates are batched into one render: the same page for about a third of the server's CPU.
-    """
-    from contextlib import nullcontext
-
-    import reacton.core
-
-    rc = None
-    try:
-        from solara.server import kernel_context
-
-        rc = kernel_context.get_current_context().app_object
-    except Exception:  # noqa: BLE001 - outside a served page (tests): no batching needed
-        rc = None
-    with rc if isinstance(rc, reacton.core._RenderContext) else nullcontext():
-        update_counter.value += 1
-
-
 def _refresh_when_ready(model: DashboardModel, cancel: Any) -> None:
     """Redraw the page once the runs arrive (and every second while waiting, so the busy notice
     stays current); runs in a thread of this session only."""
     while not model.ready() and model.running and not cancel.is_set():
         if model.wait(1.0):
             break
-        force_update()
+        frames.request()
     if not cancel.is_set() and not model.closed:
-        force_update()
+        frames.request()
 
 
 # ---------------------------------------------------------------------------- export
