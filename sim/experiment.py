@@ -17,13 +17,15 @@ from __future__ import annotations
 import itertools
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim import SECTORS
 from sim.publication import Publication
+
+M = TypeVar("M", bound=BaseModel)
 
 DesignKind = Literal["grid", "latin", "sobol", "morris"]
 Resolution = Literal["monthly", "yearly", "final"]
@@ -213,19 +215,26 @@ def expected_points(design: Design, num_vars: int) -> int:
 
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file; raise ExperimentError with one clear message."""
+    return load_toml(path, Experiment, "experiment", ExperimentError)
+
+
+def load_toml(path: str | Path, model: type[M], kind: str, error: type[Exception]) -> M:
+    """Read the TOML file ``path`` and validate it as ``model``. Every problem (missing,
+    unreadable, not UTF-8, not TOML, not valid) raises ``error`` with one line that names the
+    file, the key, what is allowed and what was found. ``kind`` names the file for the user."""
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ExperimentError(f"{path}: no such experiment file") from None
+        raise error(f"{path}: no such {kind} file") from None
     except (OSError, UnicodeDecodeError) as err:
-        raise ExperimentError(f"{path}: cannot read the file: {err}") from None
+        raise error(f"{path}: cannot read the file: {err}") from None
     except tomllib.TOMLDecodeError as err:
-        raise ExperimentError(f"{path}: not valid TOML: {err}") from None
+        raise error(f"{path}: not valid TOML: {err}") from None
     try:
-        return Experiment.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as err:
-        raise ExperimentError(f"{path}: {describe_error(err, Experiment)}") from None
+        raise error(f"{path}: {describe_error(err, model)}") from None
 
 
 def describe_error(err: ValidationError, model: type[BaseModel]) -> str:

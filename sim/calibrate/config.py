@@ -42,14 +42,13 @@ root of the sum of squared standardised deviations.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim import SECTORS
-from sim.experiment import describe_error
+from sim.experiment import load_toml
 
 
 class CalibrationError(ValueError):
@@ -192,18 +191,7 @@ def priors(calibration: Calibration, origin: str) -> dict[str, tuple[float, floa
 def load_calibration(path: str | Path) -> tuple[Calibration, dict[str, tuple[float, float]]]:
     """Read and validate a calibration file; raise CalibrationError with one clear message."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CalibrationError(f"{path}: no such calibration file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise CalibrationError(f"{path}: cannot read the file: {err}") from None
-    except tomllib.TOMLDecodeError as err:
-        raise CalibrationError(f"{path}: not valid TOML: {err}") from None
-    try:
-        calibration = Calibration.model_validate(data)
-    except ValidationError as err:
-        raise CalibrationError(f"{path}: {describe_error(err, Calibration)}") from None
+    calibration = load_toml(path, Calibration, "calibration", CalibrationError)
     from sim.outcomes import OUTCOMES
     from sim.scenario import ScenarioError, load_scenario
     from sim.world import SCALES
