@@ -80,6 +80,13 @@ POINTS = 200
 """Points of the property test."""
 
 
-def run_point(index: int) -> np.ndarray:
-    """Sector-year sick leave at the ``index``-th of the ``POINTS`` points (its own seed)."""
-    return sector_year_sick_leave(lhs_points(POINTS)[index], seed=1000 + index)
+DESIGNS = {12: 1000, 99: 5000}
+"""Latin hypercube seed -> first model seed. Design 12 is the one the health ranges were last
+narrowed after (issue 12's note); design 99 was drawn afterwards, never used to set anything."""
+
+
+def run_point(index: int, design: int = 12) -> np.ndarray:
+    """Sector-year sick leave at the ``index``-th of the ``POINTS`` points of ``design`` (each
+    point its own model seed)."""
+    return sector_year_sick_leave(lhs_points(POINTS, seed=design)[index],
+                                  seed=DESIGNS[design] + index)
