@@ -37,10 +37,12 @@ if TYPE_CHECKING:
 class HealthParams(Params):
     """Demand-control-support, sickness absence and turnover."""
 
-    short_hazard: SectorShare = per_sector(0.134, 0.133, 0.139, 0.0965, "Monthly chance of a short "
+    short_hazard: SectorShare = per_sector(0.116, 0.114, 0.131, 0.0846, "Monthly chance of a short "
                                       "absence spell at reference strain, averaged over the year",
                                       unit="per month", ge=0, le=1,
-                                      source="calibrated to docs/sources.md §1")
+                                      source="the weighted median of the posterior "
+                                             "calibration/posterior.parquet (ABC-SMC against "
+                                             "docs/sources.md §1; docs/calibration.md)")
     long_hazard: SectorShare = per_sector(0.0423, 0.0418, 0.0422, 0.0272, "Monthly chance of a long "
                                      "(over 16 days) spell at reference strain, averaged over the "
                                      "year", unit="per month",
