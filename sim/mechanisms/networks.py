@@ -92,7 +92,7 @@ class NetworksParams(Params):
                               "established before a member's unit tries it (complex contagion)",
                            ge=1, le=8, unit="places",
                            source="Centola & Macy 2007 (complex contagion; their threshold of "
-                                  "two) [estimate]")
+                                  "two); docs/sources.md §8 [estimate]")
     established: float = param(0.3, "Share of a peer's units of the sector that must keep a "
                                      "practice for it to count as established there", ge=0.1,
                                le=1, source="estimated (institutionalised: kept by about a third "
