@@ -103,8 +103,8 @@ def _kept_beneficial(model, units: np.ndarray) -> float:
 def test_without_a_programme_practices_spread_slowly_not_at_all_or_fast():
     """Informal contact (colleagues in the municipality, tied neighbours) carries practices in
     the baseline: the share of (unit, beneficial practice) pairs kept rises over 10 years, but
-    far less than among the programme's members in the same world (seed 1: about +0.02
-    against +0.4)."""
+    far less than among the programme's members in the same world (seed 1, measured on
+    branch net: baseline 0.096 -> 0.112, members with the programme 0.095 -> 0.597)."""
     rises = {}
     for label, sections in (("baseline", {}), ("programme", {"networks": ON})):
         model = make_model(seed=1, years=10, **sections)
