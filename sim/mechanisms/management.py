@@ -115,14 +115,46 @@ class ManagementParams(Params):
                               ge=3, le=36, unit="months", source="002 ('allow time for "
                                                                  "implementation'); estimated")
     judgement_noise: float = param(2.0, "Error of a manager's judgement of a tried practice's "
-                                        "effect without monitoring (halved by full monitoring)",
+                                        "effect without monitoring",
                                    ge=0, le=10, unit="quality points", source="estimated")
+    monitored_judgement: float = param(0.5, "Share of that error that full monitoring of the "
+                                            "unit removes (managers judge a trial by the "
+                                            "unit's indicators)", ge=0, le=1,
+                                       source="000 'The purchaser's evaluation according to "
+                                              "CQM' (accuracy of measurement); estimated")
     overload_noise: float = param(2.0, "Extra judgement error and lost effect per unit of change "
                                        "load above what the unit can carry", ge=0, le=10,
                                   unit="quality points", source="002 'Prevent overload'; "
                                                                 "estimated")
     trial_load: float = param(0.1, "Change load of each practice on trial", ge=0, le=1,
                               source="002 ('strenuous periods cannot be avoided'); estimated")
+    informal_ties: int = param(1, "Informal ties of every municipality to its most similar "
+                                  "neighbours (size and place), along which practices are seen",
+                               ge=0, le=10, unit="municipalities",
+                               source="002 ('Learning ... across municipal boundaries is "
+                                      "normally limited'); estimated")
+    size_weight: float = param(0.15, "Weight of the difference in log population against map "
+                                     "distance when peers are matched", ge=0, le=2,
+                               source="estimated (peers of similar size and region)")
+    informal_established: float = param(0.3, "Share of a municipality's operating units of a "
+                                             "sector that must keep a practice for colleagues and "
+                                             "neighbours to see it at work there", ge=0.1, le=1,
+                                        source="estimated")
+    informal_threshold: int = param(2, "Contacts (colleague units of the sector in the own "
+                                       "municipality that keep a practice, informally tied "
+                                       "neighbours where it is established) that must have a "
+                                       "practice before a unit tries it through informal "
+                                       "contact (complex contagion)",
+                                    ge=1, le=5, unit="contacts",
+                                    source="Centola & Macy 2007 (complex contagion: threshold "
+                                           "of two); estimated")
+    informal_rate: float = param(0.01, "Yearly chance of trying a practice seen established at "
+                                      "``informal_threshold`` places through informal contact "
+                                      "(per practice, at average change capacity)", ge=0, le=0.5,
+                                 unit="per practice-year",
+                                 source="Rogers 2003 (interpersonal channels, slow without "
+                                        "change agents); 002 (learning across boundaries "
+                                        "limited); estimated")
     copy_rate: float = param(0.3, "Yearly chance that a manager who sees a gap of 5 points to "
                                   "better peers perfectly starts a trial of a practice they keep",
                              ge=0, le=1, unit="per year",
@@ -153,6 +185,9 @@ class Management(Mechanism):
         self.rejected = np.zeros((n, N_PRACTICES), dtype=bool)  # tried here and dropped
         self.kept = np.zeros(n, dtype=np.int64)
         self.dropped = np.zeros(n, dtype=np.int64)
+        self.informal = informal_ties(model.municipalities_state, p)
+        self.informal_rng = model.stream("practices_informal")
+        self.copy_rng = model.stream("practices_copy")   # copying never shifts the judgements
 
     def norm(self) -> np.ndarray:
         """The professional norm: shares of the five uses with nothing at stake."""
@@ -165,6 +200,7 @@ class Management(Mechanism):
         """Trials that have run their time are judged, then managers who see their gap to
         peers start new ones (practices change once a year, at the budget round)."""
         self.judge_trials(model)
+        self.informal_contact(model)
         if model.month > 0:
             self.copy_from_peers(model)
 
@@ -237,10 +273,14 @@ class Management(Mechanism):
         """Trials that have run their time are judged: kept if the effect the manager sees is
         positive, dropped otherwise."""
         p, u = self.p, model.units_state
+        # one draw per unit and practice every year, used or not: a reform that adds trials
+        # never shifts the judgement of another unit's trial (common random numbers)
+        errors = self.rng.normal(0, 1, u.practices.shape)
         due_units, due_practices = np.nonzero(u.trying & (self.trial_age >= p.trial_months))
         if len(due_units) == 0:
             return
-        keep = self.judge(model, due_units, due_practices)
+        keep = self.judge(model, due_units, due_practices,
+                          draws=errors[due_units, due_practices])
         u.trying[due_units, due_practices] = False
         u.practices[due_units[~keep], due_practices[~keep]] = False
         self.rejected[due_units[~keep], due_practices[~keep]] = True
@@ -248,19 +288,56 @@ class Management(Mechanism):
         np.add.at(self.dropped, due_units[~keep], 1)
 
     def judge(self, model: ReformModel, units: np.ndarray, practices: np.ndarray,
-              rng: np.random.Generator | None = None) -> np.ndarray:
+              rng: np.random.Generator | None = None,
+              draws: np.ndarray | None = None) -> np.ndarray:
         """Whether each (unit, practice) tried seems to help there: its true effect (national
         value plus the unit's fit), less what overload spoils, seen with an error that
-        monitoring halves and overload raises (a reform that asks for a judgement passes its
+        monitoring reduces (``monitored_judgement``) and overload raises (a reform that asks for a judgement passes its
         own random stream, so common random numbers hold)."""
         p, u, world = self.p, model.units_state, model.world
         truth = world.practice_quality[practices] + world.fit_quality[units, practices]
         overload = change_overload(model)[units]
-        noise = (p.judgement_noise * (1 - 0.5 * np.clip(u.monitoring[units], 0, 1))
+        noise = (p.judgement_noise
+                 * (1 - p.monitored_judgement * np.clip(u.monitoring[units], 0, 1))
                  + p.overload_noise * overload)
-        draws = (rng if rng is not None else self.rng).normal(0, 1, len(truth))
+        if draws is None:
+            draws = (rng if rng is not None else self.rng).normal(0, 1, len(truth))
         seen = truth - p.overload_noise * overload + draws * noise
         return seen > 0
+
+    def informal_chance(self, model: ReformModel) -> np.ndarray:
+        """Per unit and practice, this year's chance of a trial through informal contact
+        (units x practices). A unit sees a practice at work in the other units of its sector in
+        its own municipality that keep it (colleagues) and in the few neighbouring
+        municipalities it is informally tied to where it is established; it tries the practice
+        only when ``informal_threshold`` such contacts have it (complex contagion), and then
+        at ``informal_rate`` a year, scaled by the municipality's change capacity, the unit's
+        development time and the attention other changes leave."""
+        p, u, m = self.p, model.units_state, model.municipalities_state
+        n_s = len(SECTORS)
+        live = u.active & ~u.private
+        kept = (u.practices & ~u.trying & live[:, None]).astype(np.float64)
+        group = u.muni.astype(np.int64) * n_s + u.sector
+        colleagues = np.stack([np.bincount(group, weights=kept[:, k], minlength=len(m) * n_s)
+                               for k in range(N_PRACTICES)], axis=1)[group] - kept
+        neighbours = np.einsum("ij,jsk->isk", self.informal.astype(np.float64),
+                               established(model, p.informal_established))[u.muni, u.sector]
+        contagion = colleagues + neighbours >= p.informal_threshold
+        scale = ((m.change_capacity / 0.5)[u.muni] * np.clip(1 + u.development, 0, 3)
+                 * change_attention(model))
+        chance = np.clip(p.informal_rate * scale[:, None] * contagion, 0, 1)
+        chance[~live] = 0.0
+        return chance
+
+    def informal_contact(self, model: ReformModel) -> None:
+        """Units try practices they see at work in their own municipality and among informally
+        tied neighbours (a draw per unit and practice every year, from a stream of its own, so
+        reforms never shift it)."""
+        u = model.units_state
+        draws = self.informal_rng.random((len(u), N_PRACTICES))
+        wants = (draws < self.informal_chance(model)) & ~u.practices & ~self.rejected
+        units, practices = np.nonzero(wants)
+        self.start_trials(model, units, practices)
 
     def copy_from_peers(self, model: ReformModel) -> None:
         """Managers who see their gap to better units of their sector try a practice those units
@@ -279,18 +356,57 @@ class Management(Mechanism):
         gap = np.clip((mean[u.sector] - measured) / 5.0, 0, 1)
         chance = (p.copy_rate * seen * gap * np.clip(1 + u.development, 0, 3)
                   * change_attention(model))
-        starts = np.flatnonzero(live & (self.rng.random(len(u.muni)) < chance))
+        starts = np.flatnonzero(live & (self.copy_rng.random(len(u.muni)) < chance))
         if len(starts) == 0:
             return
         better = live & (measured > mean[u.sector]) & ~u.trying.any(axis=1)
         kept_by_better = np.stack([np.bincount(u.sector[better], weights=u.practices[better, k],
                                                minlength=n_s) for k in range(N_PRACTICES)], axis=1)
         candidates = kept_by_better[u.sector[starts]] * ~u.practices[starts]
-        keys = np.where(candidates > 0, self.rng.random(candidates.shape) ** (
+        keys = np.where(candidates > 0, self.copy_rng.random(candidates.shape) ** (
             1 / np.maximum(candidates, 1e-9)), -1.0)
         choice = keys.argmax(axis=1)
         ok = keys[np.arange(len(starts)), choice] >= 0
         self.start_trials(model, starts[ok], choice[ok])
+
+
+def similarity_distance(m, p: ManagementParams) -> np.ndarray:
+    """Municipality x municipality distance on the map and in log population."""
+    logpop = np.log(m.population)
+    dx = m.x[:, None] - m.x[None, :]
+    dy = m.y[:, None] - m.y[None, :]
+    ds = p.size_weight * (logpop[:, None] - logpop[None, :])
+    return np.sqrt(dx**2 + dy**2 + ds**2)
+
+
+def informal_ties(m, p: ManagementParams) -> np.ndarray:
+    """Each municipality's ties to its ``informal_ties`` most similar others (symmetric)."""
+    n = len(m)
+    ties = np.zeros((n, n), dtype=bool)
+    k = min(p.informal_ties, n - 1)
+    if k <= 0:
+        return ties
+    distance = similarity_distance(m, p)
+    np.fill_diagonal(distance, np.inf)
+    nearest = np.argsort(distance, axis=1)[:, :k]
+    ties[np.repeat(np.arange(n), k), nearest.ravel()] = True
+    return ties | ties.T
+
+
+def established(model: ReformModel, share: float) -> np.ndarray:
+    """Per municipality, sector and practice: 1 where at least ``share`` of its operating public
+    units keep the practice (tried and kept, not on trial). Shape (municipalities, sectors,
+    practices)."""
+    u = model.units_state
+    n_m, n_s = len(model.municipalities_state), len(SECTORS)
+    group = u.muni.astype(np.int64) * n_s + u.sector
+    live = (u.active & ~u.private).astype(np.float64)
+    count = np.bincount(group, weights=live, minlength=n_m * n_s)
+    kept = u.practices & ~u.trying
+    have = np.stack([np.bincount(group, weights=live * kept[:, k], minlength=n_m * n_s)
+                     for k in range(N_PRACTICES)], axis=1)
+    ok = (have >= share * count[:, None]) & (count[:, None] > 0)
+    return ok.astype(np.float64).reshape(n_m, n_s, N_PRACTICES)
 
 
 MECHANISM = Management

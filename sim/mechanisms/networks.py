@@ -3,20 +3,24 @@
 A share of municipalities apply and are accepted (the programme aimed at more than half); they
 sit in learning networks, edges of ``model.network`` (networkx): clusters of 5-8 member
 municipalities of similar size and region as in the programme, or a small world, or a random
-graph. Every municipality also has a few informal ties to its most similar neighbours (size and
-place), members and non-members alike. The network changes: every year a member drops a tie to
-a peer that does no better than itself and ties up with the most similar member it is not yet
-linked to.
+graph. Members also see the municipalities they are informally tied to (the same ties along
+which every unit learns informally, ``management.informal_contact``). The network changes: every
+year a member drops a tie to a peer that does no better than itself and ties up with the most
+similar member it is not yet linked to.
 
-Practices spread by *complex contagion*: a public unit starts a trial of a practice when at
-least ``threshold`` of the places it sees (its own municipality's other units, and the peers
-of its municipality through network ties and informal ties) have it established in that
-sector (enough of their units keep it), at a yearly rate set by the
-municipality's change capacity, the manager's development time and, during the programme, the
-programme's support (advisers, competence development); besides, a unit now and then tries one
-on its own (innovation). A trial is kept or dropped by the unit's manager (``management``):
-practices differ in value and fit, so adoption plateaus below all units. With one or two
-informal ties the threshold is seldom met, so outside the programme diffusion is slow.
+Through the programme, practices spread by *complex contagion*: a member's unit starts a trial
+of a practice when at least ``threshold`` of the places it sees (its own municipality, its
+network peers and informal ties) have it established in that sector (at least ``established``
+of their units keep it), at a yearly rate set by the municipality's change capacity, the
+manager's development time and, while the programme runs, the programme's support (advisers,
+competence development); besides, a member's unit now and then tries one on its own
+(innovation). Non-members' units get nothing from the programme: they learn by informal contact
+only, which is slow. A trial is kept or dropped by the unit's manager (``management``), and a
+practice dropped is not tried again: practices differ in value and fit, so as the members'
+units run out of practices they have not yet tried, adoption levels off below all units
+(Rogers' S-curve: slow start while few places have a practice established, acceleration as
+the threshold is met in more places, a plateau as the pool of units that could still adopt
+empties).
 
 Participants commit to concrete targets for reducing sick leave during their projects: the
 target puts a (reputational) stake on sick leave that moves managers' time towards staff
@@ -44,6 +48,8 @@ import numpy as np
 
 from sim import SECTORS
 from sim.mechanisms import Mechanism
+from sim.mechanisms.management import established as _established
+from sim.mechanisms.management import informal_ties, similarity_distance
 from sim.mechanisms.shared import LeverShare, change_attention
 from sim.params import Params, param
 from sim.state import N_PRACTICES
@@ -82,21 +88,16 @@ class NetworksParams(Params):
                                   "average change capacity)", ge=0, le=1,
                              unit="per practice-year", source="Bass 1969; docs/sources.md §8 "
                                                           "(imitation > innovation); estimated")
-    threshold: int = param(3, "Places (own municipality and peers) that must have a practice "
-                              "established before a unit tries it (complex contagion)", ge=1,
-                           le=8, unit="municipalities",
-                           source="Centola & Macy 2007 (complex contagion); estimated")
-    established: float = param(0.2, "Share of a peer's units of the sector that must keep a "
+    threshold: int = param(2, "Places (own municipality and peers) that must have a practice "
+                              "established before a member's unit tries it (complex contagion)",
+                           ge=1, le=8, unit="places",
+                           source="Centola & Macy 2007 (complex contagion; their threshold of "
+                                  "two); docs/sources.md §8 [estimate]")
+    established: float = param(0.3, "Share of a peer's units of the sector that must keep a "
                                      "practice for it to count as established there", ge=0.1,
-                               le=1, source="estimated")
-    informal_ties: int = param(1, "Informal ties of every municipality to its most similar "
-                                  "neighbours (size and place)", ge=0, le=10,
-                               unit="municipalities",
-                               source="002 ('Learning ... across municipal boundaries is "
-                                      "normally limited'); estimated")
-    size_weight: float = param(0.15, "Weight of the difference in log population against map "
-                                     "distance when peers are matched", ge=0, le=2,
-                               source="estimated (peers of similar size and region)")
+                               le=1, source="estimated (institutionalised: kept by about a third "
+                                            "of the units, well above the 10 % that hold a "
+                                            "practice at the start)")
     tie_change: float = param(0.3, "Yearly chance that a member replaces a tie to a peer doing no "
                                  "better than itself", ge=0, le=1, unit="per year",
                             source="estimated (networks that form and change)")
@@ -146,7 +147,7 @@ class Networks(Mechanism):
         self.members = self._select_members(m)
         m.in_network[:] = self.members
         model.network.add_edges_from(build_edges(m, self.members, self.p, self.rng))
-        self.informal = informal_ties(m, self.p)
+        self.informal = informal_ties(m, model.mechanism("management").p)  # as management's
         self.stakes_sick = LeverShare(u.stakes_sick)
         self.benchmark = LeverShare(u.benchmark)
         self.change_load = LeverShare(u.change_load)
@@ -203,9 +204,11 @@ class Networks(Mechanism):
         return ties | self.informal
 
     def sources(self, model: ReformModel) -> np.ndarray:
-        """Where a unit sees a practice at work: its peers and its own municipality's other
-        units (``peers`` plus the diagonal)."""
-        return self.peers(model) | np.eye(len(model.municipalities_state), dtype=bool)
+        """Where a member's unit sees a practice at work through the programme: its peers and
+        its own municipality's other units (``peers`` plus the diagonal). Rows of non-members
+        are empty: they learn only by informal contact (``management.informal_contact``)."""
+        seen = self.peers(model) | np.eye(len(model.municipalities_state), dtype=bool)
+        return seen & self.members[:, None]
 
     def trial_chance(self, model: ReformModel) -> np.ndarray:
         """Per unit and practice, this year's chance of starting a trial (units x practices)."""
@@ -216,7 +219,7 @@ class Networks(Mechanism):
         contagion = exposure >= p.threshold
         support = 1 + (p.support_effect * self.support_nok(model) / p.reference_support_nok
                        if self.in_programme(model) else 0.0)
-        rate = (m.change_capacity / 0.5) * np.where(self.members, support, 1.0)
+        rate = (m.change_capacity / 0.5) * support * self.members   # the programme's channel
         per_muni = np.clip(rate[:, None, None] * (p.innovation + p.imitation * contagion), 0, 1)
         attention = change_attention(model)   # stacked changes leave less room for trials
         chance = per_muni[u.muni, u.sector] * (np.clip(1 + u.development, 0, 3)
@@ -242,7 +245,7 @@ class Networks(Mechanism):
         they are not linked to (one change per member and year at most)."""
         m = model.municipalities_state
         score = _municipal_quality(model)
-        distance = similarity_distance(m, self.p)
+        distance = similarity_distance(m, model.mechanism("management").p)
         graph = model.network
         linked = self.peers(model)
         for i in np.flatnonzero(self.members & (self.rng.random(len(m)) < self.p.tie_change)):
@@ -259,29 +262,6 @@ class Networks(Mechanism):
             graph.add_edge(int(i), new)
             linked[i, old] = linked[old, i] = bool(self.informal[i, old])
             linked[i, new] = linked[new, i] = True
-
-
-def similarity_distance(m, p: NetworksParams) -> np.ndarray:
-    """Municipality x municipality distance on the map and in log population."""
-    logpop = np.log(m.population)
-    dx = m.x[:, None] - m.x[None, :]
-    dy = m.y[:, None] - m.y[None, :]
-    ds = p.size_weight * (logpop[:, None] - logpop[None, :])
-    return np.sqrt(dx**2 + dy**2 + ds**2)
-
-
-def informal_ties(m, p: NetworksParams) -> np.ndarray:
-    """Each municipality's ties to its ``informal_ties`` most similar others (symmetric)."""
-    n = len(m)
-    ties = np.zeros((n, n), dtype=bool)
-    k = min(p.informal_ties, n - 1)
-    if k <= 0:
-        return ties
-    distance = similarity_distance(m, p)
-    np.fill_diagonal(distance, np.inf)
-    nearest = np.argsort(distance, axis=1)[:, :k]
-    ties[np.repeat(np.arange(n), k), nearest.ravel()] = True
-    return ties | ties.T
 
 
 def build_edges(m, members: np.ndarray, p: NetworksParams,
@@ -308,22 +288,6 @@ def _cluster_edges(m, idx: np.ndarray, p: NetworksParams) -> list[tuple[int, int
     order = idx[np.argsort(angle)]
     groups = np.array_split(order, int(np.ceil(len(order) / max(p.cluster_max, 1))))
     return [(int(a), int(b)) for group in groups for i, a in enumerate(group) for b in group[i + 1:]]
-
-
-def _established(model: ReformModel, share: float) -> np.ndarray:
-    """Per municipality, sector and practice: 1 where at least ``share`` of its operating public
-    units keep the practice (tried and kept, not on trial). Shape (municipalities, sectors,
-    practices)."""
-    u = model.units_state
-    n_m, n_s = len(model.municipalities_state), len(SECTORS)
-    group = u.muni.astype(np.int64) * n_s + u.sector
-    live = (u.active & ~u.private).astype(np.float64)
-    count = np.bincount(group, weights=live, minlength=n_m * n_s)
-    kept = u.practices & ~u.trying
-    have = np.stack([np.bincount(group, weights=live * kept[:, k], minlength=n_m * n_s)
-                     for k in range(N_PRACTICES)], axis=1)
-    ok = (have >= share * count[:, None]) & (count[:, None] > 0)
-    return ok.astype(np.float64).reshape(n_m, n_s, N_PRACTICES)
 
 
 def _municipal_quality(model: ReformModel) -> np.ndarray:

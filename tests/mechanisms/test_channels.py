@@ -41,8 +41,9 @@ def test_targets_with_zero_manager_response_change_nothing_but_the_bill(baseline
     (here set to zero) the reporting paperwork remain."""
     off = {"enabled": True, "autonomy": 0.3, "reward": 0.0, "involvement": 0.0,
            "feedback_benchmark": 0.0, "reporting_paperwork": 0.0, "setup_load": 0.0}
-    reform, _ = _outcomes(commitments=off, management={"response": 0.0})
-    _assert_only_cost_moves(reform, baseline)
+    blind = {"monitored_judgement": 0.0}   # nor do they judge tried practices by the indicators
+    reform, _ = _outcomes(commitments=off, management={"response": 0.0, **blind})
+    _assert_only_cost_moves(reform, _outcomes(management=blind)[0])
 
 
 def test_the_same_targets_with_responding_managers_do_move_outcomes(baseline):
@@ -59,8 +60,9 @@ def test_information_nobody_uses_changes_nothing_but_the_bill(baseline):
               "comparison_pages": True, "accreditation": False, "welfare_technology": 0.0,
               "training": False, "shared_services": False, "deregulation": False,
               "kpi_paperwork": 0.0, "change_per_lever": 0.0}
-    reform, _ = _outcomes(danish_levers=levers, management={"copy_rate": 0.0})
-    _assert_only_cost_moves(reform, baseline)
+    blind = {"monitored_judgement": 0.0}   # nor judge tried practices by the indicators
+    reform, _ = _outcomes(danish_levers=levers, management={"copy_rate": 0.0, **blind})
+    _assert_only_cost_moves(reform, _outcomes(management=blind)[0])
 
 
 def test_networks_without_imitation_or_targets_change_nothing_but_the_bill(baseline):

@@ -70,7 +70,9 @@ def test_comparison_pages_let_managers_copy_practices_from_better_units():
     """003: 'identify and learn from best practice'. Managers who see their gap try what
     better units keep; without the pages nobody starts a trial."""
     on = {**only("kpis"), "comparison_pages": True}
-    seen, blind = run(2, 3, danish_levers=on), run(2, 3, danish_levers=only("kpis"))
+    quiet = {"informal_rate": 0.0}   # no trials from informal contact between units
+    seen = run(2, 3, danish_levers=on, management=quiet)
+    blind = run(2, 3, danish_levers=only("kpis"), management=quiet)
     assert seen.mechanism("management").kept.sum() + seen.mechanism("management").dropped.sum() > 0
     assert blind.mechanism("management").kept.sum() + blind.mechanism("management").dropped.sum() == 0
 

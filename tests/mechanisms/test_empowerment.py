@@ -85,7 +85,8 @@ def test_development_advisers_turn_more_ideas_into_institutionalised_practice():
 
 
 def test_institutionalised_practices_are_units_practices():
-    model = make_model(seed=5, years=3, empowerment=ON)
+    # without informal contact between units, so every practice gained is the programme's
+    model = make_model(seed=5, years=3, empowerment=ON, management={"informal_rate": 0.0})
     before = model.units_state.practices.sum(axis=1)
     model.run()
     mech = model.mechanism("empowerment")
@@ -131,7 +132,8 @@ def test_the_programme_costs_money_during_the_period():
 
 
 def test_non_participating_units_are_untouched():
-    model = run(6, 2, empowerment={**ON, "municipality_share": 0.5})
+    model = run(6, 2, empowerment={**ON, "municipality_share": 0.5},
+                management={"informal_rate": 0.0})   # no informal trials load anyone
     mech = model.mechanism("empowerment")
     out = ~mech.muni_member[model.units_state.muni]
     assert out.any()

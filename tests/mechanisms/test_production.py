@@ -64,7 +64,7 @@ def _pressed(seed: int = 2, months: int = 24):
     """Half the public units under full pressure (as if users left or a tender were due)."""
     from sim.mechanisms.shared import LeverShare
 
-    model = make_model(seed=seed, years=3)
+    model = make_model(seed=seed, years=3, management={"informal_rate": 0.0})  # no trials' load
     u = model.units_state
     public = np.flatnonzero(u.active & ~u.private)
     pressed = public[::2]
