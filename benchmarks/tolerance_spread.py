@@ -112,7 +112,7 @@ def child(name: str, tier: str, out: Path, workers: int, result: Path) -> None:
     published = find(name)
     experiment = published.experiment
     every = experiment.model_copy(update={"outputs": experiment.outputs.model_copy(
-        update={"outcomes": [o for o in OUTCOMES]})})
+        update={"outcomes": list(OUTCOMES)})})
     start = time.perf_counter()
     results = run_tier(Published(published.path, every), tier, out, workers)
     summary = summarise(results, Published(published.path, every).tier(tier))
