@@ -134,6 +134,11 @@ class ContractsParams(Params):
                                         "tender", ge=0, le=1, unit="0-1",
                                    source="000, 'Market mechanisms' (competition as a control "
                                           "device); estimated")
+    tender_load: float = param(0.2, "Change load on an in-house unit preparing its bid in the "
+                                    "year before a tender (specifying the service, costing it, "
+                                    "reorganising to compete)", ge=0, le=1,
+                               source="000, 'Organization of Local Government' (the producer's "
+                                      "'ability to compete'); estimated")
     tendering_cost: float = param(0.027, "Cost of a tender round, share of a year's contract "
                                          "value", ge=0, le=0.5,
                                   source="Brown, Potoski, Baekkeskov & Petersen 2019: ex ante "
@@ -177,6 +182,7 @@ class Contracts(Mechanism):
         self.public_productivity: np.ndarray | None = None   # the municipality's own organisation
         self.insecurity = LeverShare(u.insecurity)
         self.pressure = LeverShare(u.pressure)
+        self.change_load = LeverShare(u.change_load)
         budget = model.mechanism("budget")
         spc = model.params.world.staff_per_client.array()
         labour = spc * budget.emp_month * 12 * (1 + budget.p.absence_allowance)
@@ -200,13 +206,15 @@ class Contracts(Mechanism):
         return np.flatnonzero(u.active & self.adopts[u.muni] & self.tendered[u.sector])
 
     def _press(self, model: ReformModel, tender_next_year: bool) -> None:
-        """A tender coming up presses the in-house managers of the service areas to cut slack."""
+        """A tender coming up presses the in-house managers of the service areas to cut slack,
+        and preparing the bid takes their change capacity."""
         u = model.units_state
-        press = np.zeros(len(u), dtype=np.float32)
+        bidding = np.zeros(len(u), dtype=bool)   # in-house units that will bid
         if tender_next_year:
             lots = self.lots(model)
-            press[lots] = np.where(u.private[lots], 0.0, self.p.tender_pressure)
-        self.pressure.set(press)
+            bidding[lots] = ~u.private[lots]
+        self.pressure.set((bidding * self.p.tender_pressure).astype(np.float32))
+        self.change_load.set(bidding * self.p.tender_load)
 
     def tender(self, model: ReformModel) -> None:
         """Award every service area of the tendered sectors in adopting municipalities."""
