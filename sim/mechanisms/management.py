@@ -23,7 +23,9 @@ own priorities instead (centrifugal segmentation), which serves clients less.
 All of this takes managers' attention, and so does every change under way: where reforms and
 trials load a unit beyond what it can carry, each gets only its share of the unit's capacity
 (``shared.change_attention``): the response to stakes, the use of discretion and the copying
-of peers shrink in proportion, and overload spoils the judgement of tried practices.
+of peers shrink in proportion, and overload spoils the judgement of tried practices. The changes
+under way also take capacity (``draw_change``): the development time first (peers' good ideas
+wait), and beyond what the unit carries the service and staff support (002 'Prevent overload').
 
 Practices are tried, then kept or dropped: a practice on trial counts from its start; after
 ``trial_months`` the manager judges its effect in this unit (its national value plus the unit's
