@@ -8,9 +8,18 @@ unit can pay for is its staff target, so budget pressure shows up as staffing. V
 filled with delay (recruitment is slow, slowest in care); overstaffing is shed by attrition and
 reassignment.
 
+Where information levers measure units (``units.monitoring``: commitments' measurement, the
+Danish surveys, indicators and audits), the council uses last year's measured quality in the
+budget round: it moves a small share of next year's budget toward public units whose measured
+quality lags their sector's mean and away from those that lead, in proportion to the accuracy of
+what it sees (an inaccurate picture moves money by noise; no information, no move). The
+municipality's total is unchanged.
+
 Source: 001 (Quality in Local Government: "work within the municipality's own financial
 limits"); 000 ("Management by Results", the MbR budget cycle: result units with their own
-budgets). Wages and staffing: docs/sources.md §2-3.
+budgets; "The purchaser's evaluation according to CQM": the purchaser/politicians "assess, and
+implement, measures to improve standards"; the cycle's "Evaluation of final outcome ... Take
+measures (if needed)"). Wages and staffing: docs/sources.md §2-3.
 """
 
 from __future__ import annotations
@@ -66,6 +75,19 @@ class BudgetParams(Params):
                                          "year's budget", ge=0, le=1,
                                     source="Kommuneloven §14-10 (deficits covered within two "
                                            "years); estimated")
+    lag_support: float = param(0.03, "Share of next year's budget the council moves toward a "
+                                     "public unit per 10 points by which its measured quality "
+                                     "lagged its sector's mean last year (away from one that "
+                                     "led), times the accuracy of the information on the unit "
+                                     "(0 = the council ignores the information)", ge=0, le=0.1,
+                               unit="share of budget per 10 points",
+                               source="000 'The purchaser's evaluation according to CQM' (the "
+                                      "purchaser/politicians 'assess, and implement, measures to "
+                                      "improve standards'); the MbR cycle ('Evaluation of final "
+                                      "outcome ... Take measures (if needed)'); estimated")
+    max_steer: float = param(0.05, "Largest share of a unit's budget moved on its measured "
+                                   "quality", ge=0, le=0.2, unit="share of budget",
+                             source="estimated (a council keeps most of a unit's budget on need)")
     hire_rate: SectorShare = per_sector(0.35, 0.35, 0.5, 0.5, "Monthly chance that a vacancy is "
                                    "filled", unit="per month", ge=0, le=1,
                                    source="estimated (shortage of nurses)")
@@ -116,10 +138,21 @@ class Budget(Mechanism):
         self.norm_per_client = (spc * self.emp_month * 12 * (1 + p.absence_allowance)
                                 + p.overhead_per_client.array())
         self.rng = model.stream("budget")
+        self.information_rng = model.stream("budget_information")
+        n = len(model.units_state)
+        self._quality_sum = np.zeros(n)       # measured indicator, summed over this year's months
+        self._months = 0
+        self.measured = np.full(n, np.nan)    # last year's measured quality (NaN: not measured)
+        self.accuracy = np.zeros(n)           # accuracy of that measurement (0-1)
+        self.steer = np.ones(n)               # this mechanism's factor on units' price_factor
 
     def yearly(self, model: ReformModel) -> None:
         m, u = model.municipalities_state, model.units_state
         year = model.month // 12
+        if model.month > 0:
+            self._observe(u)
+            self._measure(model)
+            self._steer(model)
         need = np.bincount(u.muni, weights=self.norm_cost(model), minlength=len(m))
         growth = (1 + self.p.real_growth_pct / 100) ** year
         recovery = self.p.deficit_recovery * np.maximum(m.deficit, 0)
@@ -129,10 +162,59 @@ class Budget(Mechanism):
         self.fund_units(model)
 
     def monthly(self, model: ReformModel) -> None:
+        if model.month % 12:   # last month's results (the budget round adds December's)
+            self._observe(model.units_state)
         if model.money_follows_client:
             self.fund_units(model)
         self._set_targets(model)
         self._hire_and_shed(model)
+
+    # --- information in the budget round (000: the purchaser's evaluation) -------------------
+    def _observe(self, u) -> None:
+        """Add the last month's quality indicator (true quality plus the manager's indicator bias)."""
+        self._quality_sum += u.quality + u.indicator_bias
+        self._months += 1
+
+    def _measure(self, model: ReformModel) -> None:
+        """Last year's quality indicator per unit as the council sees it: measured where the
+        information levers measure the unit (``units.monitoring``, 0-1), with an error of twice
+        (1 - accuracy) times the spread between the sector's units; NaN where not measured.
+        Draws come from this purpose's own stream, and only where something is measured."""
+        u = model.units_state
+        year = self._quality_sum / max(self._months, 1)
+        self._quality_sum[:] = 0.0
+        self._months = 0
+        accuracy = np.clip(u.monitoring.astype(np.float64), 0.0, 1.0) * u.active
+        self.accuracy = accuracy
+        measured = accuracy > 0
+        if not measured.any():
+            self.measured = np.full(len(u), np.nan)
+            return
+        spread = np.zeros(4)
+        for sector in range(4):
+            peers = measured & (u.sector == sector)
+            spread[sector] = year[peers].std() if peers.sum() > 1 else 0.0
+        error = 2 * (1 - accuracy) * spread[u.sector]
+        seen = year + self.information_rng.normal(0.0, 1.0, len(u)) * error
+        self.measured = np.where(measured, np.clip(seen, 0, 100), np.nan)
+
+    def _steer(self, model: ReformModel) -> None:
+        """The council moves part of next year's budget toward public units whose measured
+        quality lags their sector's mean and away from those that lead, in proportion to how
+        accurately it sees them (no information: no move). The municipality's total is kept:
+        ``fund_units`` shares it by need-weighted clients times units' price factors."""
+        p, u = self.p, model.units_state
+        seen = ~np.isnan(self.measured)
+        weight = u.clients * seen
+        total = np.bincount(u.sector, weights=np.where(seen, self.measured, 0) * weight,
+                            minlength=4)
+        count = np.bincount(u.sector, weights=weight, minlength=4)
+        mean = np.divide(total, count, out=np.zeros(4), where=count > 0)
+        gap = np.where(seen, mean[u.sector] - np.nan_to_num(self.measured), 0.0)
+        shift = np.clip(p.lag_support * self.accuracy * gap / 10, -p.max_steer, p.max_steer)
+        steer = np.where(seen & u.active & ~u.private, 1 + shift, 1.0)
+        u.price_factor *= steer / self.steer
+        self.steer = steer
 
     def norm_cost(self, model: ReformModel) -> np.ndarray:
         """Yearly norm cost of each unit's clients, NOK: staff for their need, non-staff cost per

@@ -10,7 +10,9 @@ non-profit) with its productivity, overhead and margin, picks the service level 
 client, down to the contract's floor) that beats the in-house bid by the widest margin of score,
 and prices its expected cost over one minus its margin, less what it expects to save by cutting
 staffing where the contract cannot see. The award goes to the best weighted score of price
-(cheapest bid = 100) and promised quality (quality floor = 0, best bid = 100).
+(cheapest bid = 100) and promised quality (quality floor = 0, best bid = 100); where information
+levers measure the unit, a private incumbent's promise at a re-tender is weighed against its
+measured quality of last year (``track_record``), in proportion to the information's accuracy.
 
 The contract fixes the price, the service level (the staffing per need-weighted client the
 operator is held to: ``units.contract_staff``) and so the promised quality. A firm decides once,
@@ -134,6 +136,19 @@ class ContractsParams(Params):
                                         "tender", ge=0, le=1, unit="0-1",
                                    source="000, 'Market mechanisms' (competition as a control "
                                           "device); estimated")
+    tender_load: float = param(0.2, "Change load on an in-house unit preparing its bid in the "
+                                    "year before a tender (specifying the service, costing it, "
+                                    "reorganising to compete)", ge=0, le=1,
+                               source="000, 'Organization of Local Government' (the producer's "
+                                      "'ability to compete'); estimated")
+    record_weight: float = param(1.0, "Weight the purchaser gives a private incumbent's measured "
+                                      "quality of last year against its promised quality when "
+                                      "the contract is re-tendered, at fully accurate "
+                                      "information (times the accuracy; 0 = promises only)",
+                                 ge=0, le=1,
+                                 source="000, 'The purchaser's evaluation according to CQM' "
+                                        "('Performance Reviews'; 'Ensuring accuracy'); "
+                                        "estimated")
     tendering_cost: float = param(0.027, "Cost of a tender round, share of a year's contract "
                                          "value", ge=0, le=0.5,
                                   source="Brown, Potoski, Baekkeskov & Petersen 2019: ex ante "
@@ -177,6 +192,7 @@ class Contracts(Mechanism):
         self.public_productivity: np.ndarray | None = None   # the municipality's own organisation
         self.insecurity = LeverShare(u.insecurity)
         self.pressure = LeverShare(u.pressure)
+        self.change_load = LeverShare(u.change_load)
         budget = model.mechanism("budget")
         spc = model.params.world.staff_per_client.array()
         labour = spc * budget.emp_month * 12 * (1 + budget.p.absence_allowance)
@@ -200,13 +216,15 @@ class Contracts(Mechanism):
         return np.flatnonzero(u.active & self.adopts[u.muni] & self.tendered[u.sector])
 
     def _press(self, model: ReformModel, tender_next_year: bool) -> None:
-        """A tender coming up presses the in-house managers of the service areas to cut slack."""
+        """A tender coming up presses the in-house managers of the service areas to cut slack,
+        and preparing the bid takes their change capacity."""
         u = model.units_state
-        press = np.zeros(len(u), dtype=np.float32)
+        bidding = np.zeros(len(u), dtype=bool)   # in-house units that will bid
         if tender_next_year:
             lots = self.lots(model)
-            press[lots] = np.where(u.private[lots], 0.0, self.p.tender_pressure)
-        self.pressure.set(press)
+            bidding[lots] = ~u.private[lots]
+        self.pressure.set((bidding * self.p.tender_pressure).astype(np.float32))
+        self.change_load.set(bidding * self.p.tender_load)
 
     def tender(self, model: ReformModel) -> None:
         """Award every service area of the tendered sectors in adopting municipalities."""
@@ -215,6 +233,9 @@ class Contracts(Mechanism):
         if len(lots) == 0:
             return
         bids = self._bids(model, lots)
+        bids.quality[:, 0] = np.where(bids.incumbent,
+                                      self.track_record(model, lots, bids.quality[:, 0]),
+                                      bids.quality[:, 0])
         winner = _award(bids, p.quality_weight, p.quality_floor)
         was_private = u.private[lots].copy()
         private_wins = winner > 0
@@ -239,6 +260,17 @@ class Contracts(Mechanism):
         self.tender_cost_month[lots] += p.tendering_cost * value[lots] / 12
         self.changed_operator = lots[changed]
         self._hold(model)
+
+    def track_record(self, model: ReformModel, lots: np.ndarray,
+                     promised: np.ndarray) -> np.ndarray:
+        """The quality the purchaser credits a private incumbent with at re-tender: its promise,
+        moved toward its measured quality of last year by ``record_weight`` times the accuracy
+        of the information on the unit (``budget.measured``; without information, the promise)."""
+        budget = model.mechanism("budget")
+        weight = self.p.record_weight * budget.accuracy[lots]
+        measured = budget.measured[lots]
+        return np.where(np.isnan(measured), promised,
+                        (1 - weight) * promised + weight * np.nan_to_num(measured))
 
     def _hand_over(self, model: ReformModel, to_firm: np.ndarray, bids: Bids, rows: np.ndarray,
                    pick: np.ndarray, to_public: np.ndarray) -> None:

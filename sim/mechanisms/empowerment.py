@@ -12,7 +12,8 @@ gap), competence, ownership (empowerment, stronger under multi-party collaborati
 management; a practice that came through is kept only if the unit's manager judges that it
 works there (``management.judge``: practices differ in value and fit). Experiments beyond what
 a unit can carry overload it (``units.change_load``, added to the load of every other reform:
-overload raises demands and spoils the judgement of new practices). Enthusiasm fades without visible results and returns with them. The model period
+overload raises demands, spoils the judgement of new practices and lowers an experiment's chance
+of success: an overloaded unit implements less well). Enthusiasm fades without visible results and returns with them. The model period
 normally lasts three years; afterwards the advisers return to their jobs and involvement goes
 on at a reduced level. The programme (project manager, advisers, employees' time) costs money.
 
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.mechanisms import Mechanism
-from sim.mechanisms.shared import LeverShare, institutionalise, unit_mean
+from sim.mechanisms.shared import LeverShare, change_overload, institutionalise, unit_mean
 from sim.params import Params, param
 from sim.state import ABSENCE_LONG
 
@@ -100,6 +101,12 @@ class EmpowermentParams(Params):
     max_load: float = param(1.5, "Units start no new experiment beyond this multiple of what "
                                  "they can carry ('some good ideas may have to wait')", ge=0,
                             le=100, source="002 'Prevent overload'; estimated")
+    overload_success: float = param(0.2, "Fall in an experiment's success chance per unit of "
+                                         "change load (all reforms and trials) above what the "
+                                         "unit can carry", ge=0, le=1,
+                                    source="002 'Prevent overload' ('Too many initiatives "
+                                           "without any real opportunity to execute them'; 'the "
+                                           "ability to assign priority and execute'); estimated")
     change_effort: float = param(0.1, "Change load per experiment, as a share of what the unit "
                                       "can carry, even without overload", ge=0, le=1,
                                  source="002 ('strenuous periods cannot be avoided'); estimated")
@@ -231,8 +238,8 @@ class Empowerment(Mechanism):
         u, p = model.units_state, self.p
         ends = self.rng.binomial(self.experiments, 1 / p.experiment_months)
         assisted = (advisers > 0)[u.muni]
-        chance = p.success + p.readiness_effect * (self.readiness(model) - 0.5) \
-            + p.adviser_success * assisted
+        chance = (p.success + p.readiness_effect * (self.readiness(model) - 0.5)
+                  + p.adviser_success * assisted - p.overload_success * change_overload(model))
         wins = self.rng.binomial(ends, np.clip(chance, 0.02, 0.98))
         self.experiments -= ends
         manager = model.mechanism("management")

@@ -23,7 +23,9 @@ own priorities instead (centrifugal segmentation), which serves clients less.
 All of this takes managers' attention, and so does every change under way: where reforms and
 trials load a unit beyond what it can carry, each gets only its share of the unit's capacity
 (``shared.change_attention``): the response to stakes, the use of discretion and the copying
-of peers shrink in proportion, and overload spoils the judgement of tried practices.
+of peers shrink in proportion, and overload spoils the judgement of tried practices. The changes
+under way also take capacity (``draw_change``): the development time first (peers' good ideas
+wait), and beyond what the unit carries the service and staff support (002 'Prevent overload').
 
 Practices are tried, then kept or dropped: a practice on trial counts from its start; after
 ``trial_months`` the manager judges its effect in this unit (its national value plus the unit's
@@ -50,7 +52,7 @@ import numpy as np
 
 from sim import SECTORS
 from sim.mechanisms import Mechanism
-from sim.mechanisms.shared import LeverShare, change_attention, change_overload
+from sim.mechanisms.shared import LeverShare, change_attention, change_carry, change_overload
 from sim.params import Params, param
 from sim.state import N_PRACTICES
 
@@ -126,6 +128,13 @@ class ManagementParams(Params):
                                        "load above what the unit can carry", ge=0, le=10,
                                   unit="quality points", source="002 'Prevent overload'; "
                                                                 "estimated")
+    change_time: float = param(0.1, "Share of a unit's discretionary capacity that the changes "
+                                    "under way take at a change load equal to what the unit can "
+                                    "carry: development time first, beyond it service and staff "
+                                    "support", ge=0.02, le=0.3, unit="share of capacity",
+                               source="002 'Prevent overload' (change work 'on top of' work "
+                                      "that is to be performed otherwise; 'some good ideas may "
+                                      "have to wait'); estimated as the norm's development share")
     trial_load: float = param(0.1, "Change load of each practice on trial", ge=0, le=1,
                               source="002 ('strenuous periods cannot be avoided'); estimated")
     informal_ties: int = param(1, "Informal ties of every municipality to its most similar "
@@ -207,9 +216,9 @@ class Management(Mechanism):
     def monthly(self, model: ReformModel) -> None:
         u = model.units_state
         self.attention = change_attention(model)
-        self.allocation = self.allocate(u)
+        self.allocation = self.draw_change(model, self.allocate(u))
         norm = self.norm()
-        log_ratio = np.log(self.allocation[:, :4] / norm[:4])
+        log_ratio = np.log(np.maximum(self.allocation[:, :4], 1e-12) / norm[:4])
         log_ratio[np.abs(log_ratio) < 1e-9] = 0.0   # nothing at stake: exactly the norm
         p = self.p
         service = 0.5 * p.service_effect * (log_ratio[:, 0] + log_ratio[:, 1])
@@ -237,6 +246,22 @@ class Management(Mechanism):
         weights[:, 3] *= 1 + push_s
         weights[:, 4] = norm[0] * push_q * p.gaming * blind
         return weights / weights.sum(axis=1, keepdims=True)
+
+    def draw_change(self, model: ReformModel, allocation: np.ndarray) -> np.ndarray:
+        """The capacity changes under way take (``change_time`` x change load / what the unit
+        carries, so every reform's load counts): first the development time, so peers' good
+        ideas wait; where the load exceeds what the unit carries, change work comes on top of
+        the service and takes its share from the measured and unmeasured service and staff
+        support alike (at most half of them). Rows then sum to 1 less the time on change."""
+        u = model.units_state
+        drawn = self.p.change_time * u.change_load.astype(np.float64) / change_carry(model)
+        out = allocation.copy()
+        from_development = np.minimum(drawn, out[:, 2])
+        out[:, 2] -= from_development
+        rest = out[:, [0, 1, 3]].sum(axis=1)
+        spill = np.minimum(drawn - from_development, 0.5 * rest)
+        out[:, [0, 1, 3]] *= (1 - spill / np.maximum(rest, 1e-12))[:, None]
+        return out
 
     def discretion(self, u) -> np.ndarray:
         """Share of the budget profile at the unit's discretion (0 under traditional autonomy)."""

@@ -15,8 +15,8 @@ NO_DEFICIT = {"deficit_recovery": 0.0}
 YEARS = 3
 
 
-def _outcomes(**sections):
-    model = make_model(seed=31, years=YEARS, budget=NO_DEFICIT, **sections)
+def _outcomes(budget: dict | None = None, **sections):
+    model = make_model(seed=31, years=YEARS, budget={**NO_DEFICIT, **(budget or {})}, **sections)
     model.run()
     frame = model.outcomes.national()
     return frame[frame.sector == "all"].reset_index(drop=True), model
@@ -37,12 +37,14 @@ def _assert_only_cost_moves(reform, baseline):
 
 def test_targets_with_zero_manager_response_change_nothing_but_the_bill(baseline):
     """Commitments measured and paid for, but managers do not respond to stakes, get no budget
-    discretion, no rewards move budgets, and nobody benchmarks: only the measurement bill and
-    (here set to zero) the reporting paperwork remain."""
+    discretion, no rewards move budgets, the council does not move budgets on the measured
+    results, and nobody benchmarks: only the measurement bill and (here set to zero) the
+    reporting paperwork remain."""
     off = {"enabled": True, "autonomy": 0.3, "reward": 0.0, "involvement": 0.0,
            "feedback_benchmark": 0.0, "reporting_paperwork": 0.0, "setup_load": 0.0}
     blind = {"monitored_judgement": 0.0}   # nor do they judge tried practices by the indicators
-    reform, _ = _outcomes(commitments=off, management={"response": 0.0, **blind})
+    reform, _ = _outcomes(commitments=off, management={"response": 0.0, **blind},
+                          budget={"lag_support": 0.0})
     _assert_only_cost_moves(reform, _outcomes(management=blind)[0])
 
 
@@ -54,14 +56,16 @@ def test_the_same_targets_with_responding_managers_do_move_outcomes(baseline):
 
 
 def test_information_nobody_uses_changes_nothing_but_the_bill(baseline):
-    """Surveys, indicators and comparison pages without managers who copy from peers (and
-    without voucher choice, so users cannot act on it either)."""
+    """Surveys, indicators and comparison pages without managers who copy from peers, without
+    a council that moves budgets on the measured results (and without voucher choice, so users
+    cannot act on it either)."""
     levers = {"enabled": True, "quality_contracts": False, "surveys": True, "kpis": True,
               "comparison_pages": True, "accreditation": False, "welfare_technology": 0.0,
               "training": False, "shared_services": False, "deregulation": False,
               "kpi_paperwork": 0.0, "change_per_lever": 0.0}
     blind = {"monitored_judgement": 0.0}   # nor judge tried practices by the indicators
-    reform, _ = _outcomes(danish_levers=levers, management={"copy_rate": 0.0, **blind})
+    reform, _ = _outcomes(danish_levers=levers, management={"copy_rate": 0.0, **blind},
+                          budget={"lag_support": 0.0})
     _assert_only_cost_moves(reform, _outcomes(management=blind)[0])
 
 

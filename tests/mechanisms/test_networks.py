@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import networkx as nx
 import numpy as np
-import pytest
 
 from sim.mechanisms.networks import practices_per_municipality
 from sim.scenario import load_scenario
