@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sim.scenario import load_scenario
 from tests.conftest import make_model
@@ -35,12 +36,22 @@ def test_empowerment_raises_job_control_and_support_of_participants():
     assert e.support[inside].mean() > base.employees_state.support[inside & base.employees_state.active].mean()
 
 
-def test_more_empowerment_has_no_built_in_curve_and_no_increasing_returns():
+def test_more_empowerment_has_no_built_in_curve():
     """The lever is proportional to intensity; whatever bends the outcome comes from the
     ideas, experiments and change load more involvement brings (issue 12)."""
     mech = make_model(empowerment=ON).mechanism("empowerment")
     steps = [mech.target_empowerment(x) for x in (0.0, 0.25, 0.5, 0.75, 1.0)]
     assert np.allclose(np.diff(steps), steps[1])
+
+
+@pytest.mark.xfail(strict=True, reason="finding on the model with informal complex contagion "
+                   "(2026-11-27): the dose response is slightly convex. Sick-leave gain at "
+                   "intensity 0.5 / 1.0: 0.51 / 1.09 points on seeds 1-3 (ratio 0.47); on seeds "
+                   "1-8 0.518 / 1.077 (ratio 0.48), and 0.581 / 1.047 (ratio 0.55) with informal "
+                   "contact off: practices that more experiments establish spread further by "
+                   "contagion. The expectation has no cited source (the empowerment_dose "
+                   "experiment dropped its 'diminishing returns' check for that reason)")
+def test_more_empowerment_has_no_increasing_returns():
     base = national_means(SEEDS, 3, from_year=2).sick_leave_pct
     gain = {i: base - national_means(SEEDS, 3, from_year=2,
                                      empowerment={**ON, "intensity": i}).sick_leave_pct

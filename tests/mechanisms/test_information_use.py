@@ -63,11 +63,12 @@ def test_without_information_the_budget_round_is_what_it_was(rounds):
 
 def test_a_council_that_ignores_the_information_changes_nothing_but_the_bill(rounds):
     """Information measured and paid for, nobody in the council acts on it (and no manager
-    copies peers): quality, staffing and sick leave are those of the blind council's world."""
+    copies peers or judges tried practices by the indicators): quality, staffing and sick leave
+    are those of the blind council's world."""
     def run(levers, lag):
         model = make_model(seed=5, years=2, danish_levers=levers,
                            budget={"lag_support": lag, "deficit_recovery": 0.0},
-                           management={"copy_rate": 0.0})
+                           management={"copy_rate": 0.0, "monitored_judgement": 0.0})
         model.run()
         frame = model.outcomes.national()
         return frame[frame.sector == "all"].reset_index(drop=True)

@@ -17,9 +17,24 @@ def _in_scheme(model) -> np.ndarray:
 
 
 def test_with_nothing_at_stake_managers_keep_the_norm():
-    model = run(3, 1)
+    """No targets and no change under way (no practice tried through informal contact either:
+    trials take development time, ``draw_change``): every manager keeps the norm."""
+    model = run(3, 1, management={"informal_rate": 0.0})
     mech, u = model.mechanism("management"), model.units_state
     assert np.allclose(mech.allocation, mech.norm())
+    assert np.all(u.effort_quality == 0) and np.all(u.indicator_bias == 0)
+
+
+def test_without_targets_only_changes_under_way_move_the_allocation():
+    """In the baseline, practices tried through informal contact take development time (and
+    nothing else while the load is within what a unit carries); service shares stay the norm."""
+    model = run(3, 1)
+    mech, u = model.mechanism("management"), model.units_state
+    norm = mech.norm()
+    within = u.change_load <= 0.5          # every unit carries at least 0.5 (shared.change_carry)
+    assert np.allclose(mech.allocation[within][:, [0, 1, 3, 4]], norm[[0, 1, 3, 4]])
+    assert np.all(mech.allocation[:, 2] <= norm[2] + 1e-12)
+    assert np.any(mech.allocation[:, 2] < norm[2] - 1e-6)   # some units are trying a practice
     assert np.all(u.effort_quality == 0) and np.all(u.indicator_bias == 0)
 
 
