@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 class HealthParams(Params):
     """Demand-control-support, sickness absence and turnover."""
 
-    short_hazard: SectorShare = per_sector(0.116, 0.114, 0.131, 0.0846, "Monthly chance of a short "
+    short_hazard: SectorShare = per_sector(0.125, 0.116, 0.132, 0.0877, "Monthly chance of a short "
                                       "absence spell at reference strain, averaged over the year",
                                       unit="per month", ge=0, le=1,
                                       source="the weighted median of the posterior "

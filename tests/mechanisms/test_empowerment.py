@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from sim.scenario import load_scenario
 from tests.conftest import make_model
@@ -44,14 +43,11 @@ def test_more_empowerment_has_no_built_in_curve():
     assert np.allclose(np.diff(steps), steps[1])
 
 
-@pytest.mark.xfail(strict=True, reason="finding on the model with informal complex contagion "
-                   "(2026-11-27): the dose response is slightly convex. Sick-leave gain at "
-                   "intensity 0.5 / 1.0: 0.51 / 1.09 points on seeds 1-3 (ratio 0.47); on seeds "
-                   "1-8 0.518 / 1.077 (ratio 0.48), and 0.581 / 1.047 (ratio 0.55) with informal "
-                   "contact off: practices that more experiments establish spread further by "
-                   "contagion. The expectation has no cited source (the empowerment_dose "
-                   "experiment dropped its 'diminishing returns' check for that reason)")
 def test_more_empowerment_has_no_increasing_returns():
+    """Not a cited pattern (the experiment's 'diminishing returns' check was dropped for want of
+    a source) but a guard against a convex lever: on this model the sick-leave gain at intensity
+    0.5 is a little over half the gain at 1.0 (seeds 1-8: 0.552 / 1.026 points, ratio 0.54; before
+    the hazards were refitted to the posterior the ratio was 0.48), so it holds, narrowly."""
     base = national_means(SEEDS, 3, from_year=2).sick_leave_pct
     gain = {i: base - national_means(SEEDS, 3, from_year=2,
                                      empowerment={**ON, "intensity": i}).sick_leave_pct
