@@ -30,6 +30,7 @@ import numpy as np
 
 from sim import staffing
 from sim.mechanisms import Mechanism
+from sim.mechanisms.shared import unit_mean
 from sim.params import Params, SectorAmount, SectorShare, param, per_sector
 
 if TYPE_CHECKING:
@@ -205,11 +206,7 @@ class Budget(Mechanism):
         ``fund_units`` shares it by need-weighted clients times units' price factors."""
         p, u = self.p, model.units_state
         seen = ~np.isnan(self.measured)
-        weight = u.clients * seen
-        total = np.bincount(u.sector, weights=np.where(seen, self.measured, 0) * weight,
-                            minlength=4)
-        count = np.bincount(u.sector, weights=weight, minlength=4)
-        mean = np.divide(total, count, out=np.zeros(4), where=count > 0)
+        mean = unit_mean(np.where(seen, self.measured, 0), u.sector, u.clients * seen, 4, 0.0)
         gap = np.where(seen, mean[u.sector] - np.nan_to_num(self.measured), 0.0)
         shift = np.clip(p.lag_support * self.accuracy * gap / 10, -p.max_steer, p.max_steer)
         steer = np.where(seen & u.active & ~u.private, 1 + shift, 1.0)

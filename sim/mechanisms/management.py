@@ -339,14 +339,13 @@ class Management(Mechanism):
         at ``informal_rate`` a year, scaled by the municipality's change capacity, the unit's
         development time and the attention other changes leave."""
         p, u, m = self.p, model.units_state, model.municipalities_state
-        n_s = len(SECTORS)
         live = u.active & ~u.private
+        group, operating, keeping = kept_by_group(model)
         kept = (u.practices & ~u.trying & live[:, None]).astype(np.float64)
-        group = u.muni.astype(np.int64) * n_s + u.sector
-        colleagues = np.stack([np.bincount(group, weights=kept[:, k], minlength=len(m) * n_s)
-                               for k in range(N_PRACTICES)], axis=1)[group] - kept
+        colleagues = keeping[group] - kept
         neighbours = np.einsum("ij,jsk->isk", self.informal.astype(np.float64),
-                               established(model, p.informal_established))[u.muni, u.sector]
+                               established(model, p.informal_established,
+                                          (operating, keeping)))[u.muni, u.sector]
         contagion = colleagues + neighbours >= p.informal_threshold
         scale = ((m.change_capacity / 0.5)[u.muni] * np.clip(1 + u.development, 0, 3)
                  * change_attention(model))
@@ -418,20 +417,29 @@ def informal_ties(m, p: ManagementParams) -> np.ndarray:
     return ties | ties.T
 
 
-def established(model: ReformModel, share: float) -> np.ndarray:
+def kept_by_group(model: ReformModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per (municipality, sector) group: each unit's group, the group's operating public units
+    and, per practice, how many of them keep it (tried and kept, not on trial)."""
+    u = model.units_state
+    n = len(model.municipalities_state) * len(SECTORS)
+    group = u.muni.astype(np.int64) * len(SECTORS) + u.sector
+    live = (u.active & ~u.private).astype(np.float64)
+    kept = u.practices & ~u.trying
+    operating = np.bincount(group, weights=live, minlength=n)
+    keeping = np.stack([np.bincount(group, weights=live * kept[:, k], minlength=n)
+                        for k in range(N_PRACTICES)], axis=1)
+    return group, operating, keeping
+
+
+def established(model: ReformModel, share: float,
+                counts: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Per municipality, sector and practice: 1 where at least ``share`` of its operating public
     units keep the practice (tried and kept, not on trial). Shape (municipalities, sectors,
-    practices)."""
-    u = model.units_state
-    n_m, n_s = len(model.municipalities_state), len(SECTORS)
-    group = u.muni.astype(np.int64) * n_s + u.sector
-    live = (u.active & ~u.private).astype(np.float64)
-    count = np.bincount(group, weights=live, minlength=n_m * n_s)
-    kept = u.practices & ~u.trying
-    have = np.stack([np.bincount(group, weights=live * kept[:, k], minlength=n_m * n_s)
-                     for k in range(N_PRACTICES)], axis=1)
-    ok = (have >= share * count[:, None]) & (count[:, None] > 0)
-    return ok.astype(np.float64).reshape(n_m, n_s, N_PRACTICES)
+    practices). ``counts``: the (operating, keeping) of ``kept_by_group`` when already at hand."""
+    operating, keeping = counts if counts is not None else kept_by_group(model)[1:]
+    ok = (keeping >= share * operating[:, None]) & (operating[:, None] > 0)
+    return ok.astype(np.float64).reshape(len(model.municipalities_state), len(SECTORS),
+                                         N_PRACTICES)
 
 
 MECHANISM = Management
