@@ -168,9 +168,13 @@ class DaskBackend(Backend):
         self.address = scheduler or self.cluster.scheduler_address
         self._threads = (0, 0.0)
         # once the scheduler is gone the client logs each reconnection attempt with a
-        # traceback; the sweep says what happened in one line instead
+        # traceback; the sweep says what happened in one line instead. Dask's informational
+        # records (e.g. "Batched Comm Closed", with the closed connection's traceback, logged
+        # before the client notices it is lost) are not for the sweep's user either.
         self._quiet = _QuietWhenLost(self)
         logging.getLogger("distributed.client").addFilter(self._quiet)
+        self._dask_level = logging.getLogger("distributed").level
+        logging.getLogger("distributed").setLevel(logging.WARNING)
 
     def capacity(self) -> int:
         count, checked = self._threads
@@ -206,6 +210,7 @@ class DaskBackend(Backend):
             if self.cluster is not None:
                 self.cluster.close()
             logging.getLogger("distributed.client").removeFilter(self._quiet)
+            logging.getLogger("distributed").setLevel(self._dask_level)
 
     def describe(self) -> str:
         where = "a local Dask cluster" if self.cluster else f"the Dask scheduler {self.client.scheduler.address}"
